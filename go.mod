@@ -1,0 +1,3 @@
+module github.com/claimstance/stance
+
+go 1.26
