@@ -87,6 +87,20 @@ type ClassifyOptions struct {
 	// ExplainTopK, when above zero, asks for up to that many evidence
 	// features per sentence (at most MaxExplainTopK).
 	ExplainTopK int
+	// MaxSentences, when above zero, is the most sentences a text may
+	// split into; beyond it Classify returns a *TooManySentencesError and
+	// labels nothing.
+	MaxSentences int
+}
+
+// TooManySentencesError reports a text with more sentences than
+// ClassifyOptions.MaxSentences allows.
+type TooManySentencesError struct {
+	Sentences, Limit int
+}
+
+func (e *TooManySentencesError) Error() string {
+	return fmt.Sprintf("classifier: text has %d sentences, more than the limit of %d", e.Sentences, e.Limit)
 }
 
 // Model is a trained stance classifier: a multinomial logistic regression
@@ -98,7 +112,7 @@ type Model struct {
 	feat    *featurizer
 	weights []float32 // slot*NumLabels + label
 	bias    [NumLabels]float32
-	invTemp float32 // 1/Metadata.Temperature
+	invTemp float32   // 1/Metadata.Temperature
 	buffers sync.Pool // *sentenceFeatures
 }
 
@@ -140,6 +154,9 @@ func (m *Model) AppendClassify(dst []Sentence, text string, opts ClassifyOptions
 	n := len(dst)
 	var spans [64]segment.Span
 	all := segment.AppendSpans(spans[:0], text)
+	if opts.MaxSentences > 0 && len(all) > opts.MaxSentences {
+		return dst, &TooManySentencesError{Sentences: len(all), Limit: opts.MaxSentences}
+	}
 	for _, sp := range all {
 		dst = append(dst, m.classifySpan(text, sp.Start, sp.End, opts.ExplainTopK))
 	}
@@ -149,9 +166,6 @@ func (m *Model) AppendClassify(dst []Sentence, text string, opts ClassifyOptions
 	}
 	return dst, nil
 }
-
-// SplitSentences returns the sentence spans of text, as Classify cuts it.
-func (m *Model) SplitSentences(text string) []segment.Span { return segment.Split(text) }
 
 func trimSpan(text string) (int, int) {
 	start := len(text) - len(strings.TrimLeftFunc(text, isSpaceRune))
