@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/claimstance/stance/classifier"
+	"github.com/claimstance/stance/client"
+	stancev1 "github.com/claimstance/stance/proto/stance/v1"
 )
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -16,12 +18,21 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	modelPath := modelFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON Lines, one object per sentence")
 	whole := fs.Bool("whole", false, "label the whole input as one sentence")
+	addr := fs.String("addr", "", "call the server at this address instead of classifying in-process")
+	plaintext := fs.Bool("plaintext", true, "with --addr: connect without TLS")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	text, err := readInput(fs.Arg(0))
 	if err != nil {
 		return err
+	}
+	if *addr != "" {
+		out, err := classifyRemote(ctx, *addr, *plaintext, string(text), *whole)
+		if err != nil {
+			return err
+		}
+		return writeSentences(stdout, out, *asJSON)
 	}
 	m, err := loadModel(*modelPath)
 	if err != nil {
@@ -36,6 +47,42 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		out[i] = newSentenceOut(string(text), s)
 	}
 	return writeSentences(stdout, out, *asJSON)
+}
+
+// classifyRemote classifies text with the server at addr.
+func classifyRemote(ctx context.Context, addr string, plaintext bool, text string, whole bool) ([]sentenceOut, error) {
+	var opts []client.Option
+	if plaintext {
+		opts = append(opts, client.WithInsecure())
+	}
+	c, err := client.New(addr, opts...)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	var copts []client.ClassifyOption
+	if whole {
+		copts = append(copts, client.Whole())
+	}
+	resp, err := c.Classify(ctx, text, copts...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sentenceOut, len(resp.GetSentences()))
+	for i, s := range resp.GetSentences() {
+		o := sentenceOut{Text: s.GetText(), Start: int(s.GetStart()), End: int(s.GetEnd()), Stance: stanceName(s.GetStance()),
+			Confidence: s.GetConfidence(), Scores: map[string]float32{}, Truncated: s.GetTruncated()}
+		for _, sc := range s.GetScores() {
+			o.Scores[stanceName(sc.GetStance())] = sc.GetProbability()
+		}
+		out[i] = o
+	}
+	return out, nil
+}
+
+// stanceName turns STANCE_DENIAL into "denial".
+func stanceName(s stancev1.Stance) string {
+	return strings.ToLower(strings.TrimPrefix(s.String(), "STANCE_"))
 }
 
 // sentenceOut is one labeled sentence as the CLI prints it.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"testing"
 	"time"
 
 	"github.com/claimstance/stance/classifier"
@@ -15,10 +14,19 @@ import (
 	"github.com/claimstance/stance/server"
 )
 
+// TB is the part of testing.TB that Start needs, so that TestMain can
+// start a server too.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Errorf(format string, args ...any)
+	Cleanup(func())
+}
+
 // Start serves model (the embedded default model when nil) with opts on
 // 127.0.0.1 and a free port, and returns the address. The server stops
 // when the test ends. Logs are discarded unless opts.Logger is set.
-func Start(tb testing.TB, model *classifier.Model, opts server.Options) (string, *server.Server) {
+func Start(tb TB, model *classifier.Model, opts server.Options) (string, *server.Server) {
 	tb.Helper()
 	if model == nil {
 		var err error
