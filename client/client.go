@@ -49,6 +49,9 @@ func New(target string, opts ...Option) (*Client, error) {
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(cfg.serviceConfig),
 	}, cfg.dialOptions...)
+	if cfg.token != "" {
+		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.token, secure: !cfg.insecure}))
+	}
 	conn, err := grpc.NewClient(target, dialOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
@@ -145,6 +148,16 @@ func (c *Client) Tokenize(ctx context.Context, text string) ([]*stancev1.Token, 
 		return nil, err
 	}
 	return resp.GetTokens(), nil
+}
+
+// ReloadModel asks the server to load its model file again (the admin
+// service; it needs WithBearerToken) and returns the versions before and after.
+func (c *Client) ReloadModel(ctx context.Context) (previous, current string, err error) {
+	resp, err := stancev1.NewAdminServiceClient(c.conn).ReloadModel(ctx, &stancev1.ReloadModelRequest{})
+	if err != nil {
+		return "", "", err
+	}
+	return resp.GetPreviousVersion(), resp.GetVersion(), nil
 }
 
 // ModelInfo describes the server's model.

@@ -8,56 +8,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"slices"
 	"sync/atomic"
+	"time"
 
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
 
 	"github.com/claimstance/stance/classifier"
 	stancev1 "github.com/claimstance/stance/proto/stance/v1"
 )
-
-// Options configures a Server. A zero Options consists entirely of
-// default values.
-type Options struct {
-	// MaxTextBytes is the largest text accepted, in bytes. Default 1 MiB.
-	MaxTextBytes int
-	// MaxBatchSize is the most requests in one ClassifyBatch. Default 256.
-	MaxBatchSize int
-	// MaxSentences is the most sentences in one text. Default 5000.
-	MaxSentences int
-	// Logger receives one line per RPC and any recovered panic. Default:
-	// slog.Default().
-	Logger *slog.Logger
-	// GRPCOptions are added to the gRPC server's options, after the
-	// server's own interceptors.
-	GRPCOptions []grpc.ServerOption
-}
-
-func (o Options) withDefaults() Options {
-	if o.MaxTextBytes <= 0 {
-		o.MaxTextBytes = 1 << 20
-	}
-	if o.MaxBatchSize <= 0 {
-		o.MaxBatchSize = 256
-	}
-	if o.MaxSentences <= 0 {
-		o.MaxSentences = 5000
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	return o
-}
 
 // ServiceName is the full name of the stance service, as the health
 // service reports it.
@@ -70,36 +36,31 @@ type Server struct {
 	model  atomic.Pointer[classifier.Model]
 	grpc   *grpc.Server
 	health *health.Server
+	slots  chan struct{} // one element per call being served
+	reload reloader
 }
 
 var _ stancev1.StanceServiceServer = (*Server)(nil)
 
 // New returns a server for model with its services registered and
-// reporting SERVING: StanceService, grpc.health.v1.Health and reflection.
+// reporting SERVING: StanceService, AdminService, grpc.health.v1.Health and
+// reflection.
 func New(model *classifier.Model, opts Options) *Server {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, health: health.NewServer()}
+	s := &Server{opts: opts, health: health.NewServer(), slots: make(chan struct{}, opts.MaxConcurrent)}
 	s.model.Store(model)
-	logger := logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
-		opts.Logger.Log(ctx, slog.Level(lvl), msg, fields...)
-	})
-	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
-	recoverOpt := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
-		opts.Logger.ErrorContext(ctx, "panic serving a call", "panic", fmt.Sprint(p))
-		return status.Error(codes.Internal, "internal error")
-	})
-	serverOpts := append([]grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(
-			logging.UnaryServerInterceptor(logger, logOpts...),
-			recovery.UnaryServerInterceptor(recoverOpt),
-		),
-		grpc.ChainStreamInterceptor(
-			logging.StreamServerInterceptor(logger, logOpts...),
-			recovery.StreamServerInterceptor(recoverOpt),
-		),
-	}, opts.GRPCOptions...)
+	serverOpts := append(s.interceptors(),
+		grpc.MaxRecvMsgSize(opts.MaxMessageBytes),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: opts.KeepaliveMinTime, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
+	)
+	if opts.TLS != nil {
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
+	}
+	serverOpts = append(serverOpts, opts.GRPCOptions...)
 	s.grpc = grpc.NewServer(serverOpts...)
 	stancev1.RegisterStanceServiceServer(s.grpc, s)
+	stancev1.RegisterAdminServiceServer(s.grpc, &adminServer{s: s})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
@@ -223,6 +184,7 @@ func (s *Server) GetModelInfo(ctx context.Context, req *stancev1.GetModelInfoReq
 		}
 		out.Evaluation = ev
 	}
+	out.LastReload = s.reload.last()
 	return out, nil
 }
 

@@ -12,6 +12,7 @@ package stancev1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -137,6 +138,96 @@ func (Split) EnumDescriptor() ([]byte, []int) {
 	return file_stance_v1_stance_proto_rawDescGZIP(), []int{1}
 }
 
+// ReloadModelRequest asks for the model file to be loaded again.
+type ReloadModelRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadModelRequest) Reset() {
+	*x = ReloadModelRequest{}
+	mi := &file_stance_v1_stance_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadModelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadModelRequest) ProtoMessage() {}
+
+func (x *ReloadModelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stance_v1_stance_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadModelRequest.ProtoReflect.Descriptor instead.
+func (*ReloadModelRequest) Descriptor() ([]byte, []int) {
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{0}
+}
+
+// ReloadModelResponse names the model now serving and the one before it.
+type ReloadModelResponse struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Version         string                 `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	PreviousVersion string                 `protobuf:"bytes,2,opt,name=previous_version,json=previousVersion,proto3" json:"previous_version,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ReloadModelResponse) Reset() {
+	*x = ReloadModelResponse{}
+	mi := &file_stance_v1_stance_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadModelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadModelResponse) ProtoMessage() {}
+
+func (x *ReloadModelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stance_v1_stance_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadModelResponse.ProtoReflect.Descriptor instead.
+func (*ReloadModelResponse) Descriptor() ([]byte, []int) {
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ReloadModelResponse) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ReloadModelResponse) GetPreviousVersion() string {
+	if x != nil {
+		return x.PreviousVersion
+	}
+	return ""
+}
+
 // ClassifyRequest is one text to label.
 type ClassifyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -153,7 +244,7 @@ type ClassifyRequest struct {
 
 func (x *ClassifyRequest) Reset() {
 	*x = ClassifyRequest{}
-	mi := &file_stance_v1_stance_proto_msgTypes[0]
+	mi := &file_stance_v1_stance_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -165,7 +256,7 @@ func (x *ClassifyRequest) String() string {
 func (*ClassifyRequest) ProtoMessage() {}
 
 func (x *ClassifyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[0]
+	mi := &file_stance_v1_stance_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -178,7 +269,7 @@ func (x *ClassifyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClassifyRequest.ProtoReflect.Descriptor instead.
 func (*ClassifyRequest) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{0}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ClassifyRequest) GetText() string {
@@ -214,7 +305,7 @@ type ClassifyResponse struct {
 
 func (x *ClassifyResponse) Reset() {
 	*x = ClassifyResponse{}
-	mi := &file_stance_v1_stance_proto_msgTypes[1]
+	mi := &file_stance_v1_stance_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -226,7 +317,7 @@ func (x *ClassifyResponse) String() string {
 func (*ClassifyResponse) ProtoMessage() {}
 
 func (x *ClassifyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[1]
+	mi := &file_stance_v1_stance_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -239,7 +330,7 @@ func (x *ClassifyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClassifyResponse.ProtoReflect.Descriptor instead.
 func (*ClassifyResponse) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{1}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ClassifyResponse) GetSentences() []*Sentence {
@@ -283,7 +374,7 @@ type Sentence struct {
 
 func (x *Sentence) Reset() {
 	*x = Sentence{}
-	mi := &file_stance_v1_stance_proto_msgTypes[2]
+	mi := &file_stance_v1_stance_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -295,7 +386,7 @@ func (x *Sentence) String() string {
 func (*Sentence) ProtoMessage() {}
 
 func (x *Sentence) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[2]
+	mi := &file_stance_v1_stance_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -308,7 +399,7 @@ func (x *Sentence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sentence.ProtoReflect.Descriptor instead.
 func (*Sentence) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{2}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Sentence) GetText() string {
@@ -378,7 +469,7 @@ type StanceScore struct {
 
 func (x *StanceScore) Reset() {
 	*x = StanceScore{}
-	mi := &file_stance_v1_stance_proto_msgTypes[3]
+	mi := &file_stance_v1_stance_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -390,7 +481,7 @@ func (x *StanceScore) String() string {
 func (*StanceScore) ProtoMessage() {}
 
 func (x *StanceScore) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[3]
+	mi := &file_stance_v1_stance_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -403,7 +494,7 @@ func (x *StanceScore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StanceScore.ProtoReflect.Descriptor instead.
 func (*StanceScore) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{3}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *StanceScore) GetStance() Stance {
@@ -433,7 +524,7 @@ type Evidence struct {
 
 func (x *Evidence) Reset() {
 	*x = Evidence{}
-	mi := &file_stance_v1_stance_proto_msgTypes[4]
+	mi := &file_stance_v1_stance_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -445,7 +536,7 @@ func (x *Evidence) String() string {
 func (*Evidence) ProtoMessage() {}
 
 func (x *Evidence) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[4]
+	mi := &file_stance_v1_stance_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -458,7 +549,7 @@ func (x *Evidence) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evidence.ProtoReflect.Descriptor instead.
 func (*Evidence) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{4}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Evidence) GetFeature() string {
@@ -485,7 +576,7 @@ type ClassifyBatchRequest struct {
 
 func (x *ClassifyBatchRequest) Reset() {
 	*x = ClassifyBatchRequest{}
-	mi := &file_stance_v1_stance_proto_msgTypes[5]
+	mi := &file_stance_v1_stance_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -497,7 +588,7 @@ func (x *ClassifyBatchRequest) String() string {
 func (*ClassifyBatchRequest) ProtoMessage() {}
 
 func (x *ClassifyBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[5]
+	mi := &file_stance_v1_stance_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -510,7 +601,7 @@ func (x *ClassifyBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClassifyBatchRequest.ProtoReflect.Descriptor instead.
 func (*ClassifyBatchRequest) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{5}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ClassifyBatchRequest) GetRequests() []*ClassifyRequest {
@@ -530,7 +621,7 @@ type ClassifyBatchResponse struct {
 
 func (x *ClassifyBatchResponse) Reset() {
 	*x = ClassifyBatchResponse{}
-	mi := &file_stance_v1_stance_proto_msgTypes[6]
+	mi := &file_stance_v1_stance_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +633,7 @@ func (x *ClassifyBatchResponse) String() string {
 func (*ClassifyBatchResponse) ProtoMessage() {}
 
 func (x *ClassifyBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[6]
+	mi := &file_stance_v1_stance_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +646,7 @@ func (x *ClassifyBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClassifyBatchResponse.ProtoReflect.Descriptor instead.
 func (*ClassifyBatchResponse) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{6}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ClassifyBatchResponse) GetResponses() []*ClassifyResponse {
@@ -577,7 +668,7 @@ type ClassifyStreamRequest struct {
 
 func (x *ClassifyStreamRequest) Reset() {
 	*x = ClassifyStreamRequest{}
-	mi := &file_stance_v1_stance_proto_msgTypes[7]
+	mi := &file_stance_v1_stance_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -589,7 +680,7 @@ func (x *ClassifyStreamRequest) String() string {
 func (*ClassifyStreamRequest) ProtoMessage() {}
 
 func (x *ClassifyStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[7]
+	mi := &file_stance_v1_stance_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -602,7 +693,7 @@ func (x *ClassifyStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClassifyStreamRequest.ProtoReflect.Descriptor instead.
 func (*ClassifyStreamRequest) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{7}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ClassifyStreamRequest) GetId() string {
@@ -630,7 +721,7 @@ type ClassifyStreamResponse struct {
 
 func (x *ClassifyStreamResponse) Reset() {
 	*x = ClassifyStreamResponse{}
-	mi := &file_stance_v1_stance_proto_msgTypes[8]
+	mi := &file_stance_v1_stance_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -642,7 +733,7 @@ func (x *ClassifyStreamResponse) String() string {
 func (*ClassifyStreamResponse) ProtoMessage() {}
 
 func (x *ClassifyStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[8]
+	mi := &file_stance_v1_stance_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -655,7 +746,7 @@ func (x *ClassifyStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClassifyStreamResponse.ProtoReflect.Descriptor instead.
 func (*ClassifyStreamResponse) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{8}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ClassifyStreamResponse) GetId() string {
@@ -682,7 +773,7 @@ type TokenizeRequest struct {
 
 func (x *TokenizeRequest) Reset() {
 	*x = TokenizeRequest{}
-	mi := &file_stance_v1_stance_proto_msgTypes[9]
+	mi := &file_stance_v1_stance_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -694,7 +785,7 @@ func (x *TokenizeRequest) String() string {
 func (*TokenizeRequest) ProtoMessage() {}
 
 func (x *TokenizeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[9]
+	mi := &file_stance_v1_stance_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -707,7 +798,7 @@ func (x *TokenizeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenizeRequest.ProtoReflect.Descriptor instead.
 func (*TokenizeRequest) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{9}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *TokenizeRequest) GetText() string {
@@ -727,7 +818,7 @@ type TokenizeResponse struct {
 
 func (x *TokenizeResponse) Reset() {
 	*x = TokenizeResponse{}
-	mi := &file_stance_v1_stance_proto_msgTypes[10]
+	mi := &file_stance_v1_stance_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -739,7 +830,7 @@ func (x *TokenizeResponse) String() string {
 func (*TokenizeResponse) ProtoMessage() {}
 
 func (x *TokenizeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[10]
+	mi := &file_stance_v1_stance_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -752,7 +843,7 @@ func (x *TokenizeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TokenizeResponse.ProtoReflect.Descriptor instead.
 func (*TokenizeResponse) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{10}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TokenizeResponse) GetTokens() []*Token {
@@ -778,7 +869,7 @@ type Token struct {
 
 func (x *Token) Reset() {
 	*x = Token{}
-	mi := &file_stance_v1_stance_proto_msgTypes[11]
+	mi := &file_stance_v1_stance_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -790,7 +881,7 @@ func (x *Token) String() string {
 func (*Token) ProtoMessage() {}
 
 func (x *Token) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[11]
+	mi := &file_stance_v1_stance_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -803,7 +894,7 @@ func (x *Token) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Token.ProtoReflect.Descriptor instead.
 func (*Token) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{11}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Token) GetText() string {
@@ -843,7 +934,7 @@ type GetModelInfoRequest struct {
 
 func (x *GetModelInfoRequest) Reset() {
 	*x = GetModelInfoRequest{}
-	mi := &file_stance_v1_stance_proto_msgTypes[12]
+	mi := &file_stance_v1_stance_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -855,7 +946,7 @@ func (x *GetModelInfoRequest) String() string {
 func (*GetModelInfoRequest) ProtoMessage() {}
 
 func (x *GetModelInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[12]
+	mi := &file_stance_v1_stance_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -868,7 +959,7 @@ func (x *GetModelInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetModelInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetModelInfoRequest) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{12}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{14}
 }
 
 // GetModelInfoResponse describes the serving model.
@@ -888,14 +979,16 @@ type GetModelInfoResponse struct {
 	// Longest sentence the model reads, in tokens; longer ones are truncated.
 	MaxTokens uint32 `protobuf:"varint,7,opt,name=max_tokens,json=maxTokens,proto3" json:"max_tokens,omitempty"`
 	// The random seed used in training.
-	Seed          uint64 `protobuf:"varint,8,opt,name=seed,proto3" json:"seed,omitempty"`
+	Seed uint64 `protobuf:"varint,8,opt,name=seed,proto3" json:"seed,omitempty"`
+	// The outcome of the last reload, if there was one.
+	LastReload    *ReloadStatus `protobuf:"bytes,9,opt,name=last_reload,json=lastReload,proto3" json:"last_reload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetModelInfoResponse) Reset() {
 	*x = GetModelInfoResponse{}
-	mi := &file_stance_v1_stance_proto_msgTypes[13]
+	mi := &file_stance_v1_stance_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1000,7 @@ func (x *GetModelInfoResponse) String() string {
 func (*GetModelInfoResponse) ProtoMessage() {}
 
 func (x *GetModelInfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[13]
+	mi := &file_stance_v1_stance_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1013,7 @@ func (x *GetModelInfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetModelInfoResponse.ProtoReflect.Descriptor instead.
 func (*GetModelInfoResponse) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{13}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetModelInfoResponse) GetVersion() string {
@@ -979,6 +1072,85 @@ func (x *GetModelInfoResponse) GetSeed() uint64 {
 	return 0
 }
 
+func (x *GetModelInfoResponse) GetLastReload() *ReloadStatus {
+	if x != nil {
+		return x.LastReload
+	}
+	return nil
+}
+
+// ReloadStatus is the outcome of one model reload.
+type ReloadStatus struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Time  *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
+	// Reports whether the new model was loaded and is serving.
+	Ok bool `protobuf:"varint,2,opt,name=ok,proto3" json:"ok,omitempty"`
+	// Why the reload failed, when it did.
+	Error string `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// What asked for it: "signal" (SIGHUP) or "rpc".
+	Trigger       string `protobuf:"bytes,4,opt,name=trigger,proto3" json:"trigger,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadStatus) Reset() {
+	*x = ReloadStatus{}
+	mi := &file_stance_v1_stance_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadStatus) ProtoMessage() {}
+
+func (x *ReloadStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_stance_v1_stance_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadStatus.ProtoReflect.Descriptor instead.
+func (*ReloadStatus) Descriptor() ([]byte, []int) {
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ReloadStatus) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *ReloadStatus) GetOk() bool {
+	if x != nil {
+		return x.Ok
+	}
+	return false
+}
+
+func (x *ReloadStatus) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *ReloadStatus) GetTrigger() string {
+	if x != nil {
+		return x.Trigger
+	}
+	return ""
+}
+
 // Evaluation holds classification figures on a labeled set.
 type Evaluation struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
@@ -994,7 +1166,7 @@ type Evaluation struct {
 
 func (x *Evaluation) Reset() {
 	*x = Evaluation{}
-	mi := &file_stance_v1_stance_proto_msgTypes[14]
+	mi := &file_stance_v1_stance_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1006,7 +1178,7 @@ func (x *Evaluation) String() string {
 func (*Evaluation) ProtoMessage() {}
 
 func (x *Evaluation) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[14]
+	mi := &file_stance_v1_stance_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1019,7 +1191,7 @@ func (x *Evaluation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Evaluation.ProtoReflect.Descriptor instead.
 func (*Evaluation) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{14}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Evaluation) GetSentences() uint32 {
@@ -1071,7 +1243,7 @@ type LabelMetrics struct {
 
 func (x *LabelMetrics) Reset() {
 	*x = LabelMetrics{}
-	mi := &file_stance_v1_stance_proto_msgTypes[15]
+	mi := &file_stance_v1_stance_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1255,7 @@ func (x *LabelMetrics) String() string {
 func (*LabelMetrics) ProtoMessage() {}
 
 func (x *LabelMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[15]
+	mi := &file_stance_v1_stance_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1268,7 @@ func (x *LabelMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LabelMetrics.ProtoReflect.Descriptor instead.
 func (*LabelMetrics) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{15}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *LabelMetrics) GetStance() Stance {
@@ -1138,7 +1310,11 @@ var File_stance_v1_stance_proto protoreflect.FileDescriptor
 
 const file_stance_v1_stance_proto_rawDesc = "" +
 	"\n" +
-	"\x16stance/v1/stance.proto\x12\tstance.v1\"q\n" +
+	"\x16stance/v1/stance.proto\x12\tstance.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x14\n" +
+	"\x12ReloadModelRequest\"Z\n" +
+	"\x13ReloadModelResponse\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\x12)\n" +
+	"\x10previous_version\x18\x02 \x01(\tR\x0fpreviousVersion\"q\n" +
 	"\x0fClassifyRequest\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12&\n" +
 	"\x05split\x18\x02 \x01(\x0e2\x10.stance.v1.SplitR\x05split\x12\"\n" +
@@ -1182,7 +1358,7 @@ const file_stance_v1_stance_proto_rawDesc = "" +
 	"\x02id\x18\x02 \x01(\rR\x02id\x12\x14\n" +
 	"\x05start\x18\x03 \x01(\rR\x05start\x12\x10\n" +
 	"\x03end\x18\x04 \x01(\rR\x03end\"\x15\n" +
-	"\x13GetModelInfoRequest\"\xb3\x02\n" +
+	"\x13GetModelInfoRequest\"\xed\x02\n" +
 	"\x14GetModelInfoResponse\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12)\n" +
 	"\x06labels\x18\x02 \x03(\x0e2\x11.stance.v1.StanceR\x06labels\x12)\n" +
@@ -1194,7 +1370,14 @@ const file_stance_v1_stance_proto_rawDesc = "" +
 	"\ttokenizer\x18\x06 \x01(\tR\ttokenizer\x12\x1d\n" +
 	"\n" +
 	"max_tokens\x18\a \x01(\rR\tmaxTokens\x12\x12\n" +
-	"\x04seed\x18\b \x01(\x04R\x04seed\"\xd0\x01\n" +
+	"\x04seed\x18\b \x01(\x04R\x04seed\x128\n" +
+	"\vlast_reload\x18\t \x01(\v2\x17.stance.v1.ReloadStatusR\n" +
+	"lastReload\"~\n" +
+	"\fReloadStatus\x12.\n" +
+	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x0e\n" +
+	"\x02ok\x18\x02 \x01(\bR\x02ok\x12\x14\n" +
+	"\x05error\x18\x03 \x01(\tR\x05error\x12\x18\n" +
+	"\atrigger\x18\x04 \x01(\tR\atrigger\"\xd0\x01\n" +
 	"\n" +
 	"Evaluation\x12\x1c\n" +
 	"\tsentences\x18\x01 \x01(\rR\tsentences\x12\x1a\n" +
@@ -1224,7 +1407,9 @@ const file_stance_v1_stance_proto_rawDesc = "" +
 	"\rClassifyBatch\x12\x1f.stance.v1.ClassifyBatchRequest\x1a .stance.v1.ClassifyBatchResponse\x12Y\n" +
 	"\x0eClassifyStream\x12 .stance.v1.ClassifyStreamRequest\x1a!.stance.v1.ClassifyStreamResponse(\x010\x01\x12C\n" +
 	"\bTokenize\x12\x1a.stance.v1.TokenizeRequest\x1a\x1b.stance.v1.TokenizeResponse\x12O\n" +
-	"\fGetModelInfo\x12\x1e.stance.v1.GetModelInfoRequest\x1a\x1f.stance.v1.GetModelInfoResponseB8Z6github.com/claimstance/stance/proto/stance/v1;stancev1b\x06proto3"
+	"\fGetModelInfo\x12\x1e.stance.v1.GetModelInfoRequest\x1a\x1f.stance.v1.GetModelInfoResponse2\\\n" +
+	"\fAdminService\x12L\n" +
+	"\vReloadModel\x12\x1d.stance.v1.ReloadModelRequest\x1a\x1e.stance.v1.ReloadModelResponseB8Z6github.com/claimstance/stance/proto/stance/v1;stancev1b\x06proto3"
 
 var (
 	file_stance_v1_stance_proto_rawDescOnce sync.Once
@@ -1239,58 +1424,66 @@ func file_stance_v1_stance_proto_rawDescGZIP() []byte {
 }
 
 var file_stance_v1_stance_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_stance_v1_stance_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_stance_v1_stance_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_stance_v1_stance_proto_goTypes = []any{
 	(Stance)(0),                    // 0: stance.v1.Stance
 	(Split)(0),                     // 1: stance.v1.Split
-	(*ClassifyRequest)(nil),        // 2: stance.v1.ClassifyRequest
-	(*ClassifyResponse)(nil),       // 3: stance.v1.ClassifyResponse
-	(*Sentence)(nil),               // 4: stance.v1.Sentence
-	(*StanceScore)(nil),            // 5: stance.v1.StanceScore
-	(*Evidence)(nil),               // 6: stance.v1.Evidence
-	(*ClassifyBatchRequest)(nil),   // 7: stance.v1.ClassifyBatchRequest
-	(*ClassifyBatchResponse)(nil),  // 8: stance.v1.ClassifyBatchResponse
-	(*ClassifyStreamRequest)(nil),  // 9: stance.v1.ClassifyStreamRequest
-	(*ClassifyStreamResponse)(nil), // 10: stance.v1.ClassifyStreamResponse
-	(*TokenizeRequest)(nil),        // 11: stance.v1.TokenizeRequest
-	(*TokenizeResponse)(nil),       // 12: stance.v1.TokenizeResponse
-	(*Token)(nil),                  // 13: stance.v1.Token
-	(*GetModelInfoRequest)(nil),    // 14: stance.v1.GetModelInfoRequest
-	(*GetModelInfoResponse)(nil),   // 15: stance.v1.GetModelInfoResponse
-	(*Evaluation)(nil),             // 16: stance.v1.Evaluation
-	(*LabelMetrics)(nil),           // 17: stance.v1.LabelMetrics
+	(*ReloadModelRequest)(nil),     // 2: stance.v1.ReloadModelRequest
+	(*ReloadModelResponse)(nil),    // 3: stance.v1.ReloadModelResponse
+	(*ClassifyRequest)(nil),        // 4: stance.v1.ClassifyRequest
+	(*ClassifyResponse)(nil),       // 5: stance.v1.ClassifyResponse
+	(*Sentence)(nil),               // 6: stance.v1.Sentence
+	(*StanceScore)(nil),            // 7: stance.v1.StanceScore
+	(*Evidence)(nil),               // 8: stance.v1.Evidence
+	(*ClassifyBatchRequest)(nil),   // 9: stance.v1.ClassifyBatchRequest
+	(*ClassifyBatchResponse)(nil),  // 10: stance.v1.ClassifyBatchResponse
+	(*ClassifyStreamRequest)(nil),  // 11: stance.v1.ClassifyStreamRequest
+	(*ClassifyStreamResponse)(nil), // 12: stance.v1.ClassifyStreamResponse
+	(*TokenizeRequest)(nil),        // 13: stance.v1.TokenizeRequest
+	(*TokenizeResponse)(nil),       // 14: stance.v1.TokenizeResponse
+	(*Token)(nil),                  // 15: stance.v1.Token
+	(*GetModelInfoRequest)(nil),    // 16: stance.v1.GetModelInfoRequest
+	(*GetModelInfoResponse)(nil),   // 17: stance.v1.GetModelInfoResponse
+	(*ReloadStatus)(nil),           // 18: stance.v1.ReloadStatus
+	(*Evaluation)(nil),             // 19: stance.v1.Evaluation
+	(*LabelMetrics)(nil),           // 20: stance.v1.LabelMetrics
+	(*timestamppb.Timestamp)(nil),  // 21: google.protobuf.Timestamp
 }
 var file_stance_v1_stance_proto_depIdxs = []int32{
 	1,  // 0: stance.v1.ClassifyRequest.split:type_name -> stance.v1.Split
-	4,  // 1: stance.v1.ClassifyResponse.sentences:type_name -> stance.v1.Sentence
+	6,  // 1: stance.v1.ClassifyResponse.sentences:type_name -> stance.v1.Sentence
 	0,  // 2: stance.v1.Sentence.stance:type_name -> stance.v1.Stance
-	5,  // 3: stance.v1.Sentence.scores:type_name -> stance.v1.StanceScore
-	6,  // 4: stance.v1.Sentence.evidence:type_name -> stance.v1.Evidence
+	7,  // 3: stance.v1.Sentence.scores:type_name -> stance.v1.StanceScore
+	8,  // 4: stance.v1.Sentence.evidence:type_name -> stance.v1.Evidence
 	0,  // 5: stance.v1.StanceScore.stance:type_name -> stance.v1.Stance
-	2,  // 6: stance.v1.ClassifyBatchRequest.requests:type_name -> stance.v1.ClassifyRequest
-	3,  // 7: stance.v1.ClassifyBatchResponse.responses:type_name -> stance.v1.ClassifyResponse
-	2,  // 8: stance.v1.ClassifyStreamRequest.request:type_name -> stance.v1.ClassifyRequest
-	3,  // 9: stance.v1.ClassifyStreamResponse.response:type_name -> stance.v1.ClassifyResponse
-	13, // 10: stance.v1.TokenizeResponse.tokens:type_name -> stance.v1.Token
+	4,  // 6: stance.v1.ClassifyBatchRequest.requests:type_name -> stance.v1.ClassifyRequest
+	5,  // 7: stance.v1.ClassifyBatchResponse.responses:type_name -> stance.v1.ClassifyResponse
+	4,  // 8: stance.v1.ClassifyStreamRequest.request:type_name -> stance.v1.ClassifyRequest
+	5,  // 9: stance.v1.ClassifyStreamResponse.response:type_name -> stance.v1.ClassifyResponse
+	15, // 10: stance.v1.TokenizeResponse.tokens:type_name -> stance.v1.Token
 	0,  // 11: stance.v1.GetModelInfoResponse.labels:type_name -> stance.v1.Stance
-	16, // 12: stance.v1.GetModelInfoResponse.evaluation:type_name -> stance.v1.Evaluation
-	17, // 13: stance.v1.Evaluation.labels:type_name -> stance.v1.LabelMetrics
-	0,  // 14: stance.v1.LabelMetrics.stance:type_name -> stance.v1.Stance
-	2,  // 15: stance.v1.StanceService.Classify:input_type -> stance.v1.ClassifyRequest
-	7,  // 16: stance.v1.StanceService.ClassifyBatch:input_type -> stance.v1.ClassifyBatchRequest
-	9,  // 17: stance.v1.StanceService.ClassifyStream:input_type -> stance.v1.ClassifyStreamRequest
-	11, // 18: stance.v1.StanceService.Tokenize:input_type -> stance.v1.TokenizeRequest
-	14, // 19: stance.v1.StanceService.GetModelInfo:input_type -> stance.v1.GetModelInfoRequest
-	3,  // 20: stance.v1.StanceService.Classify:output_type -> stance.v1.ClassifyResponse
-	8,  // 21: stance.v1.StanceService.ClassifyBatch:output_type -> stance.v1.ClassifyBatchResponse
-	10, // 22: stance.v1.StanceService.ClassifyStream:output_type -> stance.v1.ClassifyStreamResponse
-	12, // 23: stance.v1.StanceService.Tokenize:output_type -> stance.v1.TokenizeResponse
-	15, // 24: stance.v1.StanceService.GetModelInfo:output_type -> stance.v1.GetModelInfoResponse
-	20, // [20:25] is the sub-list for method output_type
-	15, // [15:20] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	19, // 12: stance.v1.GetModelInfoResponse.evaluation:type_name -> stance.v1.Evaluation
+	18, // 13: stance.v1.GetModelInfoResponse.last_reload:type_name -> stance.v1.ReloadStatus
+	21, // 14: stance.v1.ReloadStatus.time:type_name -> google.protobuf.Timestamp
+	20, // 15: stance.v1.Evaluation.labels:type_name -> stance.v1.LabelMetrics
+	0,  // 16: stance.v1.LabelMetrics.stance:type_name -> stance.v1.Stance
+	4,  // 17: stance.v1.StanceService.Classify:input_type -> stance.v1.ClassifyRequest
+	9,  // 18: stance.v1.StanceService.ClassifyBatch:input_type -> stance.v1.ClassifyBatchRequest
+	11, // 19: stance.v1.StanceService.ClassifyStream:input_type -> stance.v1.ClassifyStreamRequest
+	13, // 20: stance.v1.StanceService.Tokenize:input_type -> stance.v1.TokenizeRequest
+	16, // 21: stance.v1.StanceService.GetModelInfo:input_type -> stance.v1.GetModelInfoRequest
+	2,  // 22: stance.v1.AdminService.ReloadModel:input_type -> stance.v1.ReloadModelRequest
+	5,  // 23: stance.v1.StanceService.Classify:output_type -> stance.v1.ClassifyResponse
+	10, // 24: stance.v1.StanceService.ClassifyBatch:output_type -> stance.v1.ClassifyBatchResponse
+	12, // 25: stance.v1.StanceService.ClassifyStream:output_type -> stance.v1.ClassifyStreamResponse
+	14, // 26: stance.v1.StanceService.Tokenize:output_type -> stance.v1.TokenizeResponse
+	17, // 27: stance.v1.StanceService.GetModelInfo:output_type -> stance.v1.GetModelInfoResponse
+	3,  // 28: stance.v1.AdminService.ReloadModel:output_type -> stance.v1.ReloadModelResponse
+	23, // [23:29] is the sub-list for method output_type
+	17, // [17:23] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_stance_v1_stance_proto_init() }
@@ -1304,9 +1497,9 @@ func file_stance_v1_stance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stance_v1_stance_proto_rawDesc), len(file_stance_v1_stance_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_stance_v1_stance_proto_goTypes,
 		DependencyIndexes: file_stance_v1_stance_proto_depIdxs,
