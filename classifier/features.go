@@ -121,10 +121,17 @@ func (sf *sentenceFeatures) reset() {
 // path allocates nothing once sf's buffers have grown.
 func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bool) {
 	cfg := &f.cfg
-	add := func(h uint64, kind, name string) {
+	// add records a feature; its name, kind:first or kind:first|second,
+	// is only built when explaining, to keep the plain path free of
+	// allocations.
+	add := func(h uint64, kind, first, second string) {
 		sf.hashes = append(sf.hashes, h)
 		if explain {
-			sf.names = append(sf.names, kind+":"+name)
+			name := kind + ":" + first
+			if second != "" {
+				name += "|" + second
+			}
+			sf.names = append(sf.names, name)
 		}
 	}
 	prevHash, prevName := hashStart, "<s>"
@@ -141,14 +148,14 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 			nTitle++
 		}
 		if cfg.Words {
-			add(w.hash, "word", w.norm)
+			add(w.hash, "word", w.norm, "")
 		}
 		if cfg.Bigrams {
-			add(mix(prevHash^seedBigram, w.hash), "bigram", prevName+"|"+w.norm)
+			add(mix(prevHash^seedBigram, w.hash), "bigram", prevName, w.norm)
 		}
 		if cfg.Pieces && len(w.pieces) > 1 {
 			for _, p := range w.pieces {
-				add(mix(seedPiece, uint64(p.id)), "piece", f.tok.Piece(int(p.id)))
+				add(mix(seedPiece, uint64(p.id)), "piece", f.tok.Piece(int(p.id)), "")
 			}
 		}
 		curClass, curClassName := w.hash, w.norm
@@ -160,10 +167,10 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 			if c != 0 {
 				name := actorClassNames[c]
 				curClass, curClassName = mix(seedClass, uint64(c)), name
-				add(curClass, "class", name)
+				add(curClass, "class", name, "")
 			}
 			if c != 0 || prevClass != prevHash {
-				add(mix(prevClass^seedClassBigram, curClass), "classbigram", prevClassName+"|"+curClassName)
+				add(mix(prevClass^seedClassBigram, curClass), "classbigram", prevClassName, curClassName)
 			}
 		}
 		prevHash, prevName = w.hash, w.norm
@@ -171,7 +178,7 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 		return true
 	})
 	if cfg.Bigrams && nWords > 0 {
-		add(mix(prevHash^seedBigram, hashEnd), "bigram", prevName+"|</s>")
+		add(mix(prevHash^seedBigram, hashEnd), "bigram", prevName, "</s>")
 	}
 	if cfg.Shape {
 		f.shapeFeatures(sentence, nWords, nTitle, add)
@@ -179,8 +186,8 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 }
 
 // shapeFeatures adds cues from the sentence's form.
-func (f *featurizer) shapeFeatures(sentence string, nWords, nTitle int, add func(uint64, string, string)) {
-	end := "none"
+func (f *featurizer) shapeFeatures(sentence string, nWords, nTitle int, add func(h uint64, kind, first, second string)) {
+	end := "end=none"
 	trimmed := strings.TrimRightFunc(sentence, unicode.IsSpace)
 	for len(trimmed) > 0 {
 		r, size := utf8.DecodeLastRuneInString(trimmed)
@@ -189,15 +196,27 @@ func (f *featurizer) shapeFeatures(sentence string, nWords, nTitle int, add func
 			continue
 		}
 		switch r {
-		case '.', '!', '?', ':', ',', ';', '…':
-			end = string(r)
+		case '.':
+			end = "end=."
+		case '!':
+			end = "end=!"
+		case '?':
+			end = "end=?"
+		case ':':
+			end = "end=:"
+		case ',':
+			end = "end=,"
+		case ';':
+			end = "end=;"
+		case '…':
+			end = "end=…"
 		}
 		break
 	}
-	add(hashString(seedShape, "end="+end), "shape", "end="+end)
+	add(hashString(seedShape, end), "shape", end, "")
 	first, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(sentence, unicode.IsSpace))
 	if strings.ContainsRune("\"'“‘«", first) {
-		add(hashString(seedShape, "quote-start"), "shape", "quote-start")
+		add(hashString(seedShape, "quote-start"), "shape", "quote-start", "")
 	}
 	var length string
 	switch {
@@ -210,9 +229,9 @@ func (f *featurizer) shapeFeatures(sentence string, nWords, nTitle int, add func
 	default:
 		length = "len>20"
 	}
-	add(hashString(seedShape, length), "shape", length)
+	add(hashString(seedShape, length), "shape", length, "")
 	if nWords >= 3 && nTitle*2 >= nWords {
-		add(hashString(seedShape, "titlecase"), "shape", "titlecase")
+		add(hashString(seedShape, "titlecase"), "shape", "titlecase", "")
 	}
 }
 

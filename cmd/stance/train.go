@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/claimstance/stance/classifier"
 	"github.com/claimstance/stance/models"
 )
 
-func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	corpusDir := fs.String("corpus", "models/corpus", "corpus folder: train-*.jsonl, test-*.jsonl, articles-*.jsonl")
 	out := fs.String("out", "models/stance.model", "model file to write")
@@ -20,7 +21,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Float64Var(&cfg.L2, "l2", 0, "L2 penalty (0: the default, 1e-4)")
 	fs.IntVar(&cfg.Folds, "folds", 5, "cross-validation folds, grouped by incident (below 2: no calibration)")
 	fs.Float64Var(&cfg.AlsoWeight, "also-weight", 0, "share of the target given to a mixed sentence's second label")
+	features := fs.String("features", "words,bigrams,pieces,actors,shape", "comma-separated feature kinds: words, bigrams, pieces, actors, shape")
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if cfg.Features, err = parseFeatures(*features); err != nil {
 		return err
 	}
 	corpus, err := classifier.LoadCorpus(os.DirFS(*corpusDir))
@@ -56,4 +61,28 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s)\n", *out, meta.Version)
 	return nil
+}
+
+// parseFeatures turns "words,bigrams" into a feature configuration with
+// the default table size and sentence length.
+func parseFeatures(list string) (classifier.FeatureConfig, error) {
+	cfg := classifier.DefaultFeatureConfig
+	cfg.Words, cfg.Bigrams, cfg.Pieces, cfg.Actors, cfg.Shape = false, false, false, false, false
+	for _, name := range strings.Split(list, ",") {
+		switch strings.TrimSpace(name) {
+		case "words":
+			cfg.Words = true
+		case "bigrams":
+			cfg.Bigrams = true
+		case "pieces":
+			cfg.Pieces = true
+		case "actors":
+			cfg.Actors = true
+		case "shape":
+			cfg.Shape = true
+		default:
+			return cfg, fmt.Errorf("--features: unknown kind %q (want words, bigrams, pieces, actors, shape)", name)
+		}
+	}
+	return cfg, nil
 }
