@@ -162,7 +162,13 @@ func (a Article) Examples(file string) []Example {
 func strictUnmarshal(line []byte, v any) error {
 	dec := json.NewDecoder(strings.NewReader(string(line)))
 	dec.DisallowUnknownFields()
-	return dec.Decode(v)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
 }
 
 func eachLine(r io.Reader, name string, fn func(line []byte, n int) error) error {

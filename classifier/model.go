@@ -114,6 +114,7 @@ type Model struct {
 	bias    [NumLabels]float32
 	invTemp float32   // 1/Metadata.Temperature
 	buffers sync.Pool // *sentenceFeatures
+	spans   sync.Pool // *[]segment.Span
 }
 
 func newModel(meta Metadata, tok *Tokenizer, weights []float32, bias [NumLabels]float32) *Model {
@@ -126,6 +127,7 @@ func newModel(meta Metadata, tok *Tokenizer, weights []float32, bias [NumLabels]
 		invTemp: float32(1 / meta.Temperature),
 	}
 	m.buffers.New = func() any { return &sentenceFeatures{hashes: make([]uint64, 0, 256)} }
+	m.spans.New = func() any { s := make([]segment.Span, 0, 64); return &s }
 	return m
 }
 
@@ -152,12 +154,13 @@ func (m *Model) AppendClassify(dst []Sentence, text string, opts ClassifyOptions
 		return append(dst, m.classifySpan(text, start, end, opts.ExplainTopK)), nil
 	}
 	n := len(dst)
-	var spans [64]segment.Span
-	all := segment.AppendSpans(spans[:0], text)
-	if opts.MaxSentences > 0 && len(all) > opts.MaxSentences {
-		return dst, &TooManySentencesError{Sentences: len(all), Limit: opts.MaxSentences}
+	spans := m.spans.Get().(*[]segment.Span)
+	defer m.spans.Put(spans)
+	*spans = segment.AppendSpans((*spans)[:0], text)
+	if opts.MaxSentences > 0 && len(*spans) > opts.MaxSentences {
+		return dst, &TooManySentencesError{Sentences: len(*spans), Limit: opts.MaxSentences}
 	}
-	for _, sp := range all {
+	for _, sp := range *spans {
 		dst = append(dst, m.classifySpan(text, sp.Start, sp.End, opts.ExplainTopK))
 	}
 	if len(dst) == n { // only characters the segmenter drops

@@ -121,6 +121,9 @@ func allZero(w []float32) bool {
 // ErrTokenizerMismatch and says what was found.
 func Load(data []byte, tok *Tokenizer) (*Model, error) {
 	le := binary.LittleEndian
+	if len(data) > 0 && len(data) < len(fileMagic) && fileMagic[:len(data)] == string(data) {
+		return nil, fmt.Errorf("%w: %d bytes, cut inside the magic", ErrTruncated, len(data))
+	}
 	if len(data) < len(fileMagic) || string(data[:len(fileMagic)]) != fileMagic {
 		return nil, fmt.Errorf("%w: the first bytes are not %q", ErrNotModel, fileMagic)
 	}
@@ -188,6 +191,9 @@ func Load(data []byte, tok *Tokenizer) (*Model, error) {
 	var bias [NumLabels]float32
 	for l := range bias {
 		bias[l] = math.Float32frombits(le.Uint32(data[at+4*l:]))
+		if math.IsNaN(float64(bias[l])) || math.IsInf(float64(bias[l]), 0) {
+			return nil, fmt.Errorf("%w: bias of label %s is %v", ErrCorrupt, Label(l), bias[l])
+		}
 	}
 	return newModel(meta, tok, weights, bias), nil
 }

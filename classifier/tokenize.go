@@ -22,7 +22,10 @@ type Token struct {
 	// ID is the token's id in the WordPiece vocabulary.
 	ID int
 	// Start and End are UTF-8 byte offsets into the tokenized text, End
-	// exclusive. All pieces of one word share that word's bytes between them.
+	// exclusive: the original characters the piece was made from. Pieces
+	// made from one character (a Hangul syllable split into jamo) share its
+	// span; characters dropped in normalization (accents, zero-width
+	// characters) belong to no piece.
 	Start, End int
 }
 

@@ -432,3 +432,42 @@ func fitTemperature(logits [][NumLabels]float32, examples []Example) float64 {
 	}
 	return best
 }
+
+// CurvePoint is one point of a learning curve: the test figures of a model
+// trained on a share of the training incidents.
+type CurvePoint struct {
+	Fraction  float64
+	Sentences int
+	Test      Report
+}
+
+// LearningCurve trains on growing shares of the corpus's training
+// incidents (whole incidents, chosen by cfg.Seed) and scores each model on
+// the test split, without calibration.
+func LearningCurve(tok *Tokenizer, c *Corpus, cfg TrainConfig, fractions []float64) ([]CurvePoint, error) {
+	cfg = cfg.withDefaults()
+	fold := folds(c.Train, 1<<20, cfg.Seed) // a distinct, seeded rank per incident
+	ranks := slices.Clone(fold)
+	slices.Sort(ranks)
+	ranks = slices.Compact(ranks)
+	var out []CurvePoint
+	for _, f := range fractions {
+		keep := int(math.Ceil(f * float64(len(ranks))))
+		if keep < 1 || keep > len(ranks) {
+			return nil, fmt.Errorf("classifier: learning-curve fraction %v outside (0, 1]", f)
+		}
+		cut := ranks[keep-1]
+		var sub []Example
+		for i, ex := range c.Train {
+			if fold[i] <= cut {
+				sub = append(sub, ex)
+			}
+		}
+		m, err := Train(tok, sub, cfg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, CurvePoint{Fraction: f, Sentences: len(sub), Test: Evaluate(m, c.Test)})
+	}
+	return out, nil
+}
