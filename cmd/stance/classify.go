@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/claimstance/stance/classifier"
@@ -15,13 +16,33 @@ import (
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: stance classify [flags] [FILE|-]\n       stance classify --jsonl FILE|- [flags]\n\nLabels the sentences of a text (a table, or JSON Lines with --json). With\n--jsonl, reads one document a line ({\"id\": ..., \"text\": ...}) and writes one\nline per document, in input order: {\"id\": ..., \"sentences\": [...]}, or\n{\"id\": ..., \"error\": \"line N: ...\"} for a line that cannot be labeled (such\nas one over 8 MiB); the exit status is 1 if any failed.")
+		fs.PrintDefaults()
+	}
 	modelPath := modelFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON Lines, one object per sentence")
-	whole := fs.Bool("whole", false, "label the whole input as one sentence")
+	whole := fs.Bool("whole", false, "label the whole input (with --jsonl: each document) as one sentence")
 	addr := fs.String("addr", "", "call the server at this address instead of classifying in-process")
 	plaintext := fs.Bool("plaintext", true, "with --addr: connect without TLS")
+	jsonl := fs.String("jsonl", "", "classify the documents of this JSON Lines file (- for stdin), one output line each")
+	concurrency := fs.Int("concurrency", runtime.NumCPU(), "with --jsonl: documents classified at once (in-process workers, or calls in flight with --addr)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	if *jsonl != "" {
+		if fs.NArg() > 0 {
+			fmt.Fprintf(stderr, "stance classify: --jsonl reads %s; unexpected argument %q\n", *jsonl, fs.Arg(0))
+			return errUsage
+		}
+		if *concurrency < 1 {
+			fmt.Fprintf(stderr, "stance classify: --concurrency %d: want at least 1\n", *concurrency)
+			return errUsage
+		}
+		return runBulk(ctx, bulkFlags{
+			input: *jsonl, modelPath: *modelPath, addr: *addr, plaintext: *plaintext,
+			whole: *whole, concurrency: *concurrency,
+		}, stdout, stderr)
 	}
 	text, err := readInput(fs.Arg(0))
 	if err != nil {
@@ -38,28 +59,48 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	sents, err := m.Classify(string(text), classifier.ClassifyOptions{Whole: *whole})
+	out, err := classifyLocal(m, string(text), *whole)
 	if err != nil {
 		return err
-	}
-	out := make([]sentenceOut, len(sents))
-	for i, s := range sents {
-		out[i] = newSentenceOut(string(text), s)
 	}
 	return writeSentences(stdout, out, *asJSON)
 }
 
-// classifyRemote classifies text with the server at addr.
-func classifyRemote(ctx context.Context, addr string, plaintext bool, text string, whole bool) ([]sentenceOut, error) {
+// classifyLocal classifies text with m.
+func classifyLocal(m *classifier.Model, text string, whole bool) ([]sentenceOut, error) {
+	sents, err := m.Classify(text, classifier.ClassifyOptions{Whole: whole})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sentenceOut, len(sents))
+	for i, s := range sents {
+		out[i] = newSentenceOut(text, s)
+	}
+	return out, nil
+}
+
+// newClient returns a client for the server at addr, without TLS when
+// plaintext.
+func newClient(addr string, plaintext bool) (*client.Client, error) {
 	var opts []client.Option
 	if plaintext {
 		opts = append(opts, client.WithInsecure())
 	}
-	c, err := client.New(addr, opts...)
+	return client.New(addr, opts...)
+}
+
+// classifyRemote classifies text with the server at addr.
+func classifyRemote(ctx context.Context, addr string, plaintext bool, text string, whole bool) ([]sentenceOut, error) {
+	c, err := newClient(addr, plaintext)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
+	return classifyWith(ctx, c, text, whole)
+}
+
+// classifyWith classifies text with the server c calls.
+func classifyWith(ctx context.Context, c *client.Client, text string, whole bool) ([]sentenceOut, error) {
 	var copts []client.ClassifyOption
 	if whole {
 		copts = append(copts, client.Whole())

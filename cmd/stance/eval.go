@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -20,6 +21,8 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	modelPath := modelFlag(fs)
 	corpusDir := fs.String("corpus", "models/corpus", "corpus folder whose test split is scored when no file is given")
+	htmlOut := fs.String("html", "", "also write a self-contained HTML report to this file")
+	worst := fs.Int("worst", 25, "with --html: how many of the most confident mistakes to list")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -28,7 +31,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	var examples []classifier.Example
+	data := strings.Join(fs.Args(), ", ")
 	if fs.NArg() == 0 {
+		data = "the test split of " + *corpusDir
 		c, err := classifier.LoadCorpus(os.DirFS(*corpusDir))
 		if err != nil {
 			return err
@@ -45,9 +50,30 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(examples) == 0 {
 		return fmt.Errorf("no labeled sentences to score")
 	}
-	r := classifier.Evaluate(m, examples)
-	fmt.Fprintf(stdout, "model %s\n\n%s", m.Metadata().Version, r)
-	return nil
+	probs := predict(m, examples)
+	fmt.Fprintf(stdout, "model %s\n\n%s", m.Metadata().Version, classifier.Score(examples, probs))
+	if *htmlOut == "" {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := writeHTMLReport(&buf, newHTMLReport(m.Metadata().Version, data, examples, probs, *worst)); err != nil {
+		return err
+	}
+	return os.WriteFile(*htmlOut, buf.Bytes(), 0o644)
+}
+
+// predict labels each example's text as one sentence, as
+// classifier.Evaluate does, and returns the probabilities, one row per
+// example. A text the model cannot label gets zero probabilities.
+func predict(m *classifier.Model, examples []classifier.Example) [][classifier.NumLabels]float32 {
+	probs := make([][classifier.NumLabels]float32, len(examples))
+	for i, ex := range examples {
+		s, err := m.Classify(ex.Text, classifier.ClassifyOptions{Whole: true})
+		if err == nil && len(s) == 1 {
+			probs[i] = s[0].Probs
+		}
+	}
+	return probs
 }
 
 // readLabeled reads a labeled sentence file, or an article file when its

@@ -24,8 +24,8 @@ func runCLI(t *testing.T, args ...string) (string, string, error) {
 }
 
 func TestTrainReproducesDefaultModel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains the default model (about a minute)")
+	if testing.Short() || raceEnabled {
+		t.Skip("trains the default model (a minute; ten under -race): .ci/run runs it without -race")
 	}
 	out := filepath.Join(t.TempDir(), "stance.model")
 	stdout, _, err := runCLI(t, "train", "--corpus", "../../models/corpus", "--out", out)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -38,6 +39,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	grace := fs.Duration("shutdown-grace", 10*time.Second, "how long a shutdown waits for calls in flight")
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics over HTTP at http://ADDR/metrics (host:port); empty means no metrics")
+	fs.BoolVar(&opts.LogRequestText, "log-request-text", false, "log each request's text (debugging only: texts may be sensitive)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -68,11 +71,33 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	var metricsLis net.Listener
+	if *metricsAddr != "" {
+		if metricsLis, err = net.Listen("tcp", *metricsAddr); err != nil {
+			lis.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		opts.Metrics = true
+	}
 	srv := server.New(model, opts)
 	logger.Info("serving", "addr", lis.Addr().String(), "model", model.Metadata().Version,
 		"startup", time.Since(start).Round(time.Millisecond).String())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
+	var metricsSrv *http.Server
+	metricsFailed := make(chan error, 1)
+	if metricsLis != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		logger.Info("serving metrics", "url", "http://"+metricsLis.Addr().String()+"/metrics")
+		go func() {
+			if err := metricsSrv.Serve(metricsLis); !errors.Is(err, http.ErrServerClosed) {
+				metricsFailed <- fmt.Errorf("metrics: %w", err)
+			}
+		}()
+	}
+	var failed error
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -80,9 +105,14 @@ wait:
 	for {
 		select {
 		case err := <-served:
+			if metricsSrv != nil {
+				metricsSrv.Close()
+			}
 			return err
 		case <-hup:
 			srv.Reload("signal") // logs its outcome; a failure keeps the old model
+		case failed = <-metricsFailed:
+			break wait
 		case <-ctx.Done():
 			break wait
 		}
@@ -92,8 +122,11 @@ wait:
 	defer cancel()
 	srv.Shutdown(sctx)
 	<-served
+	if metricsSrv != nil && metricsSrv.Shutdown(sctx) != nil {
+		metricsSrv.Close()
+	}
 	logger.Info("stopped")
-	return nil
+	return failed
 }
 
 // serverTLS builds the server's TLS configuration from PEM files, or nil

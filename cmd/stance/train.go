@@ -21,7 +21,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.Float64Var(&cfg.L2, "l2", 0, "L2 penalty (0: the default, 1e-4)")
 	fs.IntVar(&cfg.Folds, "folds", 5, "cross-validation folds, grouped by incident (below 2: no calibration)")
 	fs.Float64Var(&cfg.AlsoWeight, "also-weight", 0, "share of the target given to a mixed sentence's second label")
-	features := fs.String("features", "words,bigrams,pieces,actors,shape", "comma-separated feature kinds: words, bigrams, pieces, actors, shape")
+	features := fs.String("features", "words,bigrams,pieces,actors,shape", "comma-separated feature kinds: words, bigrams, trigrams, pieces, actors, shape")
+	curve := fs.Bool("learning-curve", false, "print test macro-F1 against the share of training incidents (20%..100%) instead of writing a model")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -35,6 +36,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	tok, err := models.Tokenizer()
 	if err != nil {
 		return err
+	}
+	if *curve {
+		points, err := classifier.LearningCurve(tok, corpus, cfg, []float64{0.2, 0.4, 0.6, 0.8, 1})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-9s %10s %9s %9s\n", "incidents", "sentences", "test acc", "macro-F1")
+		for _, p := range points {
+			fmt.Fprintf(stdout, "%8.0f%% %10d %9.3f %9.3f\n", p.Fraction*100, p.Sentences, p.Test.Accuracy, p.Test.MacroF1)
+		}
+		return nil
 	}
 	fmt.Fprintf(stderr, "training on %d sentences (%d held out for test)\n", len(corpus.Train), len(corpus.Test))
 	m, err := classifier.TrainCorpus(tok, corpus, cfg)
@@ -67,13 +79,15 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 // the default table size and sentence length.
 func parseFeatures(list string) (classifier.FeatureConfig, error) {
 	cfg := classifier.DefaultFeatureConfig
-	cfg.Words, cfg.Bigrams, cfg.Pieces, cfg.Actors, cfg.Shape = false, false, false, false, false
+	cfg.Words, cfg.Bigrams, cfg.Trigrams, cfg.Pieces, cfg.Actors, cfg.Shape = false, false, false, false, false, false
 	for _, name := range strings.Split(list, ",") {
 		switch strings.TrimSpace(name) {
 		case "words":
 			cfg.Words = true
 		case "bigrams":
 			cfg.Bigrams = true
+		case "trigrams":
+			cfg.Trigrams = true
 		case "pieces":
 			cfg.Pieces = true
 		case "actors":
@@ -81,7 +95,7 @@ func parseFeatures(list string) (classifier.FeatureConfig, error) {
 		case "shape":
 			cfg.Shape = true
 		default:
-			return cfg, fmt.Errorf("--features: unknown kind %q (want words, bigrams, pieces, actors, shape)", name)
+			return cfg, fmt.Errorf("--features: unknown kind %q (want words, bigrams, trigrams, pieces, actors, shape)", name)
 		}
 	}
 	return cfg, nil
