@@ -17,6 +17,8 @@ type FeatureConfig struct {
 	Words bool `json:"words"`
 	// Bigrams adds each pair of adjacent words, with sentence start and end.
 	Bigrams bool `json:"bigrams"`
+	// Trigrams adds each run of three adjacent words.
+	Trigrams bool `json:"trigrams,omitempty"`
 	// Pieces adds the WordPiece pieces of words that split into several, so
 	// that unseen words share evidence with known ones ("hack", "##ers").
 	Pieces bool `json:"pieces"`
@@ -51,7 +53,7 @@ func (c FeatureConfig) validate() error {
 	if c.MaxTokens < 1 {
 		return fmt.Errorf("max_tokens %d below 1", c.MaxTokens)
 	}
-	if !c.Words && !c.Bigrams && !c.Pieces && !c.Actors && !c.Shape {
+	if !c.Words && !c.Bigrams && !c.Trigrams && !c.Pieces && !c.Actors && !c.Shape {
 		return fmt.Errorf("no feature enabled")
 	}
 	return nil
@@ -65,6 +67,7 @@ const (
 	seedShape
 	seedBigram
 	seedClassBigram
+	seedTrigram
 )
 
 // FNV-1a, 64 bits.
@@ -135,6 +138,7 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 		}
 	}
 	prevHash, prevName := hashStart, "<s>"
+	prev2Hash, prev2Name := hashStart, "<s>"
 	prevClass, prevClassName := hashStart, "<s>"
 	nTokens, nWords, nTitle := 0, 0, 0
 	f.tok.eachWord(sentence, func(w *word, start int) bool {
@@ -152,6 +156,13 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 		}
 		if cfg.Bigrams {
 			add(mix(prevHash^seedBigram, w.hash), "bigram", prevName, w.norm)
+		}
+		if cfg.Trigrams && nWords > 1 {
+			first := prev2Name
+			if explain {
+				first += "|" + prevName
+			}
+			add(mix(mix(prev2Hash^seedTrigram, prevHash), w.hash), "trigram", first, w.norm)
 		}
 		if cfg.Pieces && len(w.pieces) > 1 {
 			for _, p := range w.pieces {
@@ -173,6 +184,7 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 				add(mix(prevClass^seedClassBigram, curClass), "classbigram", prevClassName, curClassName)
 			}
 		}
+		prev2Hash, prev2Name = prevHash, prevName
 		prevHash, prevName = w.hash, w.norm
 		prevClass, prevClassName = curClass, curClassName
 		return true
