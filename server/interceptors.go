@@ -18,7 +18,8 @@ import (
 )
 
 // interceptors returns the server's interceptor chains, outermost first:
-// logging, panic recovery, authentication, the concurrency limit.
+// metrics (with Options.Metrics), logging, panic recovery, authentication,
+// the concurrency limit, and the per-call accounting of observeUnary.
 func (s *Server) interceptors() []grpc.ServerOption {
 	opts := s.opts
 	logger := logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
@@ -29,14 +30,19 @@ func (s *Server) interceptors() []grpc.ServerOption {
 		opts.Logger.ErrorContext(ctx, "panic serving a call", "panic", fmt.Sprint(p))
 		return status.Error(codes.Internal, "internal error")
 	})
-	unary := []grpc.UnaryServerInterceptor{
+	var unary []grpc.UnaryServerInterceptor
+	var stream []grpc.StreamServerInterceptor
+	if mu, ms := s.metrics.interceptors(); mu != nil {
+		unary, stream = append(unary, mu), append(stream, ms)
+	}
+	unary = append(unary,
 		logging.UnaryServerInterceptor(logger, logOpts...),
 		recovery.UnaryServerInterceptor(recoverOpt),
-	}
-	stream := []grpc.StreamServerInterceptor{
+	)
+	stream = append(stream,
 		logging.StreamServerInterceptor(logger, logOpts...),
 		recovery.StreamServerInterceptor(recoverOpt),
-	}
+	)
 	if opts.AuthToken != "" {
 		needsToken := selector.MatchFunc(func(ctx context.Context, c interceptors.CallMeta) bool {
 			return !(opts.PublicHealth && isHealthOrReflection(c.Service))
@@ -44,8 +50,8 @@ func (s *Server) interceptors() []grpc.ServerOption {
 		unary = append(unary, selector.UnaryServerInterceptor(auth.UnaryServerInterceptor(s.authenticate), needsToken))
 		stream = append(stream, selector.StreamServerInterceptor(auth.StreamServerInterceptor(s.authenticate), needsToken))
 	}
-	unary = append(unary, s.limitUnary)
-	stream = append(stream, s.limitStream)
+	unary = append(unary, s.limitUnary, s.observeUnary)
+	stream = append(stream, s.limitStream, s.observeStream)
 	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
 }
 

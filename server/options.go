@@ -45,6 +45,12 @@ type Options struct {
 	// Logger receives one line per call and any recovered panic. Default:
 	// slog.Default().
 	Logger *slog.Logger
+	// LogRequestText adds each request's text to its log line (field
+	// "stance.text"), for debugging. By default no text is ever logged.
+	LogRequestText bool
+	// Metrics turns on Prometheus metrics, served by Server.MetricsHandler
+	// from a registry of the server's own. Default off.
+	Metrics bool
 	// GRPCOptions are added to the gRPC server's options, after the
 	// server's own interceptors.
 	GRPCOptions []grpc.ServerOption

@@ -42,6 +42,7 @@ func (s *Server) Reload(trigger string) (previous, current string, err error) {
 	previous = s.model.Load().Metadata().Version
 	st := &stancev1.ReloadStatus{Time: timestamppb.Now(), Trigger: trigger}
 	m, err := s.opts.Reload()
+	s.metrics.reloaded(err)
 	if err != nil {
 		st.Error = err.Error()
 		s.reload.status = st

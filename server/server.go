@@ -32,12 +32,13 @@ const ServiceName = "stance.v1.StanceService"
 // Server is a gRPC server for a stance model.
 type Server struct {
 	stancev1.UnimplementedStanceServiceServer
-	opts   Options
-	model  atomic.Pointer[classifier.Model]
-	grpc   *grpc.Server
-	health *health.Server
-	slots  chan struct{} // one element per call being served
-	reload reloader
+	opts    Options
+	model   atomic.Pointer[classifier.Model]
+	grpc    *grpc.Server
+	health  *health.Server
+	slots   chan struct{} // one element per call being served
+	reload  reloader
+	metrics *metrics // nil without Options.Metrics
 }
 
 var _ stancev1.StanceServiceServer = (*Server)(nil)
@@ -49,6 +50,9 @@ func New(model *classifier.Model, opts Options) *Server {
 	opts = opts.withDefaults()
 	s := &Server{opts: opts, health: health.NewServer(), slots: make(chan struct{}, opts.MaxConcurrent)}
 	s.model.Store(model)
+	if opts.Metrics {
+		s.metrics = newMetrics(s.Model)
+	}
 	serverOpts := append(s.interceptors(),
 		grpc.MaxRecvMsgSize(opts.MaxMessageBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: opts.KeepaliveMinTime, PermitWithoutStream: true}),
@@ -63,6 +67,7 @@ func New(model *classifier.Model, opts Options) *Server {
 	stancev1.RegisterAdminServiceServer(s.grpc, &adminServer{s: s})
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
+	s.metrics.initialize(s.grpc)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.health.SetServingStatus(ServiceName, healthpb.HealthCheckResponse_SERVING)
 	return s
