@@ -38,6 +38,11 @@ type Options struct {
 	// Reload loads the model again for ReloadModel and Server.Reload; nil
 	// means reloading is not possible.
 	Reload func() (*classifier.Model, error)
+	// MaxConnectionAge, when set, closes each client connection (with a
+	// GOAWAY; calls in flight finish) after about this long, so that
+	// clients balancing over a DNS name resolve it again and find new
+	// replicas. Default: never.
+	MaxConnectionAge time.Duration
 	// KeepaliveMinTime is the shortest interval between client keepalive
 	// pings the server tolerates; clients pinging more often are
 	// disconnected. Default 10s.

@@ -31,6 +31,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&opts.MaxSentences, "max-sentences", 5000, "most sentences in one text")
 	fs.IntVar(&opts.MaxMessageBytes, "max-message-bytes", 16<<20, "largest gRPC request message, in bytes")
 	fs.IntVar(&opts.MaxConcurrent, "max-concurrent", 256, "most calls served at once; beyond it calls get RESOURCE_EXHAUSTED")
+	fs.DurationVar(&opts.MaxConnectionAge, "max-connection-age", 0, "close client connections after this long so that clients re-resolve and find new replicas; 0 means never")
 	tlsCert := fs.String("tls-cert", "", "serve TLS with this PEM certificate (needs --tls-key)")
 	tlsKey := fs.String("tls-key", "", "PEM private key of --tls-cert")
 	tlsClientCA := fs.String("tls-client-ca", "", "require client certificates signed by this PEM CA (mutual TLS)")
