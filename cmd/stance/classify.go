@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/claimstance/stance/classifier"
 	"github.com/claimstance/stance/client"
@@ -59,11 +62,34 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if *asJSON {
+		return writeLocalJSON(stdout, m, string(text), *whole)
+	}
 	out, err := classifyLocal(m, string(text), *whole)
 	if err != nil {
 		return err
 	}
-	return writeSentences(stdout, out, *asJSON)
+	return writeSentences(stdout, out, false)
+}
+
+// writeLocalJSON classifies text with m and writes one JSON line per
+// sentence, without building the sentences twice: the fast path that
+// bench/vs-fasttext.sh measures.
+func writeLocalJSON(w io.Writer, m *classifier.Model, text string, whole bool) error {
+	sents, err := m.Classify(text, classifier.ClassifyOptions{Whole: whole})
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	var line []byte
+	for _, s := range sents {
+		o := newSentenceOut(text, s)
+		line = append(o.appendJSON(line[:0]), '\n')
+		if _, err := bw.Write(line); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
 }
 
 // classifyLocal classifies text with m.
@@ -112,9 +138,11 @@ func classifyWith(ctx context.Context, c *client.Client, text string, whole bool
 	out := make([]sentenceOut, len(resp.GetSentences()))
 	for i, s := range resp.GetSentences() {
 		o := sentenceOut{Text: s.GetText(), Start: int(s.GetStart()), End: int(s.GetEnd()), Stance: stanceName(s.GetStance()),
-			Confidence: s.GetConfidence(), Scores: map[string]float32{}, Truncated: s.GetTruncated()}
+			Confidence: s.GetConfidence(), Truncated: s.GetTruncated()}
 		for _, sc := range s.GetScores() {
-			o.Scores[stanceName(sc.GetStance())] = sc.GetProbability()
+			if l := int(sc.GetStance()) - 1; l >= 0 && l < classifier.NumLabels {
+				o.Scores[l] = sc.GetProbability()
+			}
 		}
 		out[i] = o
 	}
@@ -128,22 +156,127 @@ func stanceName(s stancev1.Stance) string {
 
 // sentenceOut is one labeled sentence as the CLI prints it.
 type sentenceOut struct {
-	Text       string             `json:"text"`
-	Start      int                `json:"start"`
-	End        int                `json:"end"`
-	Stance     string             `json:"stance"`
-	Confidence float32            `json:"confidence"`
-	Scores     map[string]float32 `json:"scores"`
-	Truncated  bool               `json:"truncated,omitempty"`
+	Text       string       `json:"text"`
+	Start      int          `json:"start"`
+	End        int          `json:"end"`
+	Stance     string       `json:"stance"`
+	Confidence float32      `json:"confidence"`
+	Scores     stanceScores `json:"scores"`
+	Truncated  bool         `json:"truncated,omitempty"`
 }
 
 func newSentenceOut(text string, s classifier.Sentence) sentenceOut {
 	o := sentenceOut{Text: text[s.Start:s.End], Start: s.Start, End: s.End, Stance: s.Label.String(),
-		Confidence: s.Confidence(), Scores: map[string]float32{}, Truncated: s.Truncated}
-	for l, p := range s.Probs {
-		o.Scores[classifier.Label(l).String()] = p
-	}
+		Confidence: s.Confidence(), Scores: stanceScores(s.Probs), Truncated: s.Truncated}
 	return o
+}
+
+// appendJSON appends the sentence as a JSON object, as encoding/json
+// would write it, but without reflection or allocation.
+func (o *sentenceOut) appendJSON(b []byte) []byte {
+	b = append(b, `{"text":`...)
+	b = appendJSONString(b, o.Text)
+	b = append(b, `,"start":`...)
+	b = strconv.AppendInt(b, int64(o.Start), 10)
+	b = append(b, `,"end":`...)
+	b = strconv.AppendInt(b, int64(o.End), 10)
+	b = append(b, `,"stance":`...)
+	b = appendJSONString(b, o.Stance)
+	b = append(b, `,"confidence":`...)
+	b = strconv.AppendFloat(b, float64(o.Confidence), 'g', -1, 32)
+	b = append(b, `,"scores":`...)
+	b = o.Scores.appendJSON(b)
+	if o.Truncated {
+		b = append(b, `,"truncated":true`...)
+	}
+	return append(b, '}')
+}
+
+// stanceScores holds the probability of each stance, indexed by
+// classifier.Label; in JSON it is an object keyed by stance name.
+type stanceScores [classifier.NumLabels]float32
+
+func (s stanceScores) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	for l, p := range s {
+		if l > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, classifier.Label(l).String())
+		b = append(b, ':')
+		b = strconv.AppendFloat(b, float64(p), 'g', -1, 32)
+	}
+	return append(b, '}')
+}
+
+// MarshalJSON writes the scores as {"accusation": p, ...}.
+func (s stanceScores) MarshalJSON() ([]byte, error) { return s.appendJSON(nil), nil }
+
+// UnmarshalJSON reads {"accusation": p, ...}, requiring all four stances.
+func (s *stanceScores) UnmarshalJSON(data []byte) error {
+	var m map[string]float32
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	if len(m) != classifier.NumLabels {
+		return fmt.Errorf("scores: %d stances, want %d", len(m), classifier.NumLabels)
+	}
+	for name, p := range m {
+		l, err := classifier.ParseLabel(name)
+		if err != nil {
+			return err
+		}
+		s[l] = p
+	}
+	return nil
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD, as encoding/json writes it.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			if r == utf8.RuneError {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			}
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 func writeSentences(w io.Writer, sents []sentenceOut, asJSON bool) error {
