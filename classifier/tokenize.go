@@ -221,6 +221,9 @@ func isCJK(r rune) bool {
 // lookup returns the word for an original substring, from the cache or made
 // and cached.
 func (t *Tokenizer) lookup(orig string) *word {
+	if len(orig) > maxCachedWordBytes {
+		return t.makeWord(orig)
+	}
 	if w := t.cache.get(orig); w != nil {
 		return w
 	}
@@ -292,6 +295,11 @@ type cacheShard struct {
 }
 
 const maxWordsPerShard = 4096
+
+// maxCachedWordBytes bounds the words the cache keeps. A longer word would
+// cost its length twice over for as long as the process runs, and one
+// longer than BERT's 100 characters is a single [UNK] anyway.
+const maxCachedWordBytes = 128
 
 func (c *wordCache) init() {
 	for i := range c.shards {

@@ -23,6 +23,10 @@ import (
 	stancev1 "github.com/claimstance/stance/proto/stance/v1"
 )
 
+// MaxResponseBytes is the largest response a Client accepts (gRPC's
+// default is 4 MiB, too small for a large batch with evidence).
+const MaxResponseBytes = 64 << 20
+
 // Client calls a Stance server.
 type Client struct {
 	conn *grpc.ClientConn
@@ -48,6 +52,7 @@ func New(target string, opts ...Option) (*Client, error) {
 	dialOpts := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(cfg.serviceConfig),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxResponseBytes)),
 	}, cfg.dialOptions...)
 	if cfg.token != "" {
 		dialOpts = append(dialOpts, grpc.WithPerRPCCredentials(tokenCredentials{token: cfg.token, secure: !cfg.insecure}))

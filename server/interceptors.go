@@ -18,7 +18,8 @@ import (
 )
 
 // interceptors returns the server's interceptor chains, outermost first:
-// metrics (with Options.Metrics), logging, panic recovery, authentication,
+// metrics (with Options.Metrics), logging, panic recovery, requests that
+// did not decode (see requestCodec), authentication,
 // the concurrency limit, and the per-call accounting of observeUnary.
 func (s *Server) interceptors() []grpc.ServerOption {
 	opts := s.opts
@@ -38,10 +39,12 @@ func (s *Server) interceptors() []grpc.ServerOption {
 	unary = append(unary,
 		logging.UnaryServerInterceptor(logger, logOpts...),
 		recovery.UnaryServerInterceptor(recoverOpt),
+		s.codec.checkDecodedUnary,
 	)
 	stream = append(stream,
 		logging.StreamServerInterceptor(logger, logOpts...),
 		recovery.StreamServerInterceptor(recoverOpt),
+		s.codec.checkDecodedStream,
 	)
 	if opts.AuthToken != "" {
 		needsToken := selector.MatchFunc(func(ctx context.Context, c interceptors.CallMeta) bool {

@@ -39,6 +39,7 @@ type Server struct {
 	slots   chan struct{} // one element per call being served
 	reload  reloader
 	metrics *metrics // nil without Options.Metrics
+	codec   *requestCodec
 }
 
 var _ stancev1.StanceServiceServer = (*Server)(nil)
@@ -48,12 +49,13 @@ var _ stancev1.StanceServiceServer = (*Server)(nil)
 // reflection.
 func New(model *classifier.Model, opts Options) *Server {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, health: health.NewServer(), slots: make(chan struct{}, opts.MaxConcurrent)}
+	s := &Server{opts: opts, health: health.NewServer(), slots: make(chan struct{}, opts.MaxConcurrent), codec: newRequestCodec()}
 	s.model.Store(model)
 	if opts.Metrics {
 		s.metrics = newMetrics(s.Model)
 	}
 	serverOpts := append(s.interceptors(),
+		grpc.ForceServerCodecV2(s.codec),
 		grpc.MaxRecvMsgSize(opts.MaxMessageBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: opts.KeepaliveMinTime, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second, MaxConnectionAge: opts.MaxConnectionAge}),
