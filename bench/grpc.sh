@@ -24,7 +24,7 @@ addr=127.0.0.1:50351
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3)"
 
 start=$(date +%s%N)
-"$tmp/stance" serve --addr $addr --max-concurrent 100000 --log-level warn &
+"$tmp/stance" serve --addr $addr --max-concurrent 100000 --log-level error 2> "$tmp/serve.log" &
 server=$!
 startup=$("$tmp/waitserving" --addr $addr --since "$start")
 echo "start-up: SERVING ${startup} ms after process start"
