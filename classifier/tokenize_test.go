@@ -686,3 +686,29 @@ func FuzzTokenize(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTokenizeMatchesReference is the differential test on fuzzed input:
+// on ASCII text without the listed exceptions (literal special tokens,
+// control characters), the fast path gives exactly sugarme's own pipeline's
+// ids and offsets.
+func FuzzTokenizeMatchesReference(f *testing.F) {
+	for _, s := range []string{
+		"The U.S. charged seven APT31 hackers.", "Moscow denied it -- \"absurd\", he said!",
+		"$10.5 million; 3.5% (est.)", "e-mail's co-author: x@y.z #tag", "   \t\n  ", "a{b}c|d~e^f`g",
+	} {
+		f.Add(s)
+	}
+	tok := testTokenizer(f)
+	f.Fuzz(func(t *testing.T, text string) {
+		if !isASCII(text) || hasASCIIControl(text) || hasSpecialToken(text) {
+			t.Skip()
+		}
+		ref, err := tok.referenceTokens(text)
+		if err != nil {
+			t.Skip()
+		}
+		if got := tok.Tokenize(text); !slices.Equal(got, ref) {
+			t.Errorf("Tokenize(%q)\n got %v\nwant %v (sugarme)", text, spansOf(tok, got), spansOf(tok, ref))
+		}
+	})
+}
