@@ -33,7 +33,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,6 +49,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+
+	"github.com/claimstance/stance/classifier"
 )
 
 // labels are the Stance labels, in the order the project uses.
@@ -95,76 +96,24 @@ type example struct {
 	Test                        bool
 }
 
-type sentenceLine struct {
-	Text     string `json:"text"`
-	Label    string `json:"label"`
-	Also     string `json:"also"`
-	Incident string `json:"incident"`
-}
-
-type articleLine struct {
-	ID         string           `json:"id"`
-	Incident   string           `json:"incident"`
-	Paragraphs [][]sentenceLine `json:"paragraphs"`
-}
-
-// loadCorpus reads every *.jsonl file at the root of dir, in sorted order.
+// loadCorpus reads the corpus at dir exactly as the project does
+// (classifier.LoadCorpus), articles' sentences included.
 func loadCorpus(dir string) ([]example, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	c, err := classifier.LoadCorpus(os.DirFS(dir))
 	if err != nil {
 		return nil, err
 	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("%s: no *.jsonl files", dir)
-	}
-	slices.Sort(names)
 	var out []example
-	for _, name := range names {
-		base := filepath.Base(name)
-		test := strings.Contains(base, "test")
-		articles := strings.HasPrefix(base, "articles")
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
-		n := 0
-		for sc.Scan() {
-			n++
-			line := sc.Bytes()
-			if len(strings.TrimSpace(string(line))) == 0 {
-				continue
+	for _, split := range []struct {
+		exs  []classifier.Example
+		test bool
+	}{{c.Train, false}, {c.Test, true}} {
+		for _, ex := range split.exs {
+			also := ""
+			if ex.HasAlso {
+				also = ex.Also.String()
 			}
-			if articles {
-				var a articleLine
-				if err := json.Unmarshal(line, &a); err != nil {
-					f.Close()
-					return nil, fmt.Errorf("%s:%d: %v", name, n, err)
-				}
-				for _, p := range a.Paragraphs {
-					for _, s := range p {
-						out = append(out, example{s.Text, s.Label, s.Also, a.Incident, test})
-					}
-				}
-				continue
-			}
-			var s sentenceLine
-			if err := json.Unmarshal(line, &s); err != nil {
-				f.Close()
-				return nil, fmt.Errorf("%s:%d: %v", name, n, err)
-			}
-			out = append(out, example{s.Text, s.Label, s.Also, s.Incident, test})
-		}
-		err = sc.Err()
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
-		}
-	}
-	for _, ex := range out {
-		if !slices.Contains(labels, ex.Label) {
-			return nil, fmt.Errorf("unknown label %q in %q", ex.Label, ex.Text)
+			out = append(out, example{ex.Text, ex.Label.String(), also, ex.Incident, split.test})
 		}
 	}
 	return out, nil
