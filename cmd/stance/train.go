@@ -18,7 +18,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	out := fs.String("out", "models/stance.model", "model file to write")
 	var cfg classifier.TrainConfig
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed (cross-validation folds)")
-	fs.Float64Var(&cfg.L2, "l2", 0, "L2 penalty (0: the default, 3e-6)")
+	fs.Float64Var(&cfg.L2, "l2", 0, "L2 penalty (0: the default, 1e-6)")
 	fs.IntVar(&cfg.Folds, "folds", 5, "cross-validation folds, grouped by incident (below 2: no calibration)")
 	fs.Float64Var(&cfg.AlsoWeight, "also-weight", 0, "share of the target given to a mixed sentence's second label")
 	features := fs.String("features", "words,bigrams,pieces,actors,shape", "comma-separated feature kinds: words, bigrams, trigrams, pieces, actors, shape")
