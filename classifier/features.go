@@ -34,16 +34,18 @@ type FeatureConfig struct {
 	MaxTokens int `json:"max_tokens"`
 }
 
-// DefaultFeatureConfig is the feature set of the default model, chosen by
-// cross-validation on the training split (see models/README.md).
-var DefaultFeatureConfig = FeatureConfig{
-	HashBits:  20,
-	Words:     true,
-	Bigrams:   true,
-	Pieces:    true,
-	Actors:    true,
-	Shape:     true,
-	MaxTokens: 256,
+// DefaultFeatureConfig returns the feature set of the default model,
+// chosen by cross-validation on the training split (see models/README.md).
+func DefaultFeatureConfig() FeatureConfig {
+	return FeatureConfig{
+		HashBits:  20,
+		Words:     true,
+		Bigrams:   true,
+		Pieces:    true,
+		Actors:    true,
+		Shape:     true,
+		MaxTokens: 256,
+	}
 }
 
 func (c FeatureConfig) validate() error {

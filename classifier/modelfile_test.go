@@ -153,9 +153,9 @@ func TestTrainDeterministic(t *testing.T) {
 	if !regexp.MustCompile(`^stance-[0-9a-f]{12}$`).MatchString(meta.Version) {
 		t.Errorf("Metadata().Version = %q, want stance- and 12 hex digits", meta.Version)
 	}
-	if meta.Tokenizer != tok.Identity() || meta.CorpusSentences != len(exs) || meta.Temperature != 1 || meta.Features != DefaultFeatureConfig {
+	if meta.Tokenizer != tok.Identity() || meta.CorpusSentences != len(exs) || meta.Temperature != 1 || meta.Features != DefaultFeatureConfig() {
 		t.Errorf("Metadata() = tokenizer %q, %d sentences, temperature %v, features %+v; want %q, %d, 1, %+v",
-			meta.Tokenizer, meta.CorpusSentences, meta.Temperature, meta.Features, tok.Identity(), len(exs), DefaultFeatureConfig)
+			meta.Tokenizer, meta.CorpusSentences, meta.Temperature, meta.Features, tok.Identity(), len(exs), DefaultFeatureConfig())
 	}
 
 	// A different seed-independent change (the L2 strength) must change the file.

@@ -29,7 +29,7 @@ type TrainConfig struct {
 	// AlsoWeight is the share of the target given to the second label of a
 	// mixed sentence. Zero means none.
 	AlsoWeight float64 `json:"also_weight"`
-	// Features is the feature set. The zero value means DefaultFeatureConfig.
+	// Features is the feature set. The zero value means DefaultFeatureConfig().
 	Features FeatureConfig `json:"features"`
 }
 
@@ -47,7 +47,7 @@ func (c TrainConfig) withDefaults() TrainConfig {
 		c.Folds = 5
 	}
 	if c.Features == (FeatureConfig{}) {
-		c.Features = DefaultFeatureConfig
+		c.Features = DefaultFeatureConfig()
 	}
 	return c
 }

@@ -78,7 +78,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 // parseFeatures turns "words,bigrams" into a feature configuration with
 // the default table size and sentence length.
 func parseFeatures(list string) (classifier.FeatureConfig, error) {
-	cfg := classifier.DefaultFeatureConfig
+	cfg := classifier.DefaultFeatureConfig()
 	cfg.Words, cfg.Bigrams, cfg.Trigrams, cfg.Pieces, cfg.Actors, cfg.Shape = false, false, false, false, false, false
 	for _, name := range strings.Split(list, ",") {
 		switch strings.TrimSpace(name) {
