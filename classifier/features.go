@@ -49,8 +49,8 @@ func DefaultFeatureConfig() FeatureConfig {
 }
 
 func (c FeatureConfig) validate() error {
-	if c.HashBits < 8 || c.HashBits > 26 {
-		return fmt.Errorf("hash_bits %d outside 8..26", c.HashBits)
+	if c.HashBits < 8 || c.HashBits > 22 {
+		return fmt.Errorf("hash_bits %d outside 8..22", c.HashBits)
 	}
 	if c.MaxTokens < 1 {
 		return fmt.Errorf("max_tokens %d below 1", c.MaxTokens)

@@ -301,7 +301,7 @@ func TestLoadErrors(t *testing.T) {
 		{"temperature zero", withMetadata(t, file, func(m map[string]any) { m["temperature"] = 0 }), ErrCorrupt, "temperature 0 outside (0, 100)"},
 		{"hash bits too large", withMetadata(t, file, func(m map[string]any) {
 			m["features"].(map[string]any)["hash_bits"] = 30
-		}), ErrCorrupt, "hash_bits 30 outside 8..26"},
+		}), ErrCorrupt, "hash_bits 30 outside 8..22"},
 		{"no feature enabled", withMetadata(t, file, func(m map[string]any) {
 			m["features"] = map[string]any{"hash_bits": 20, "max_tokens": 256}
 		}), ErrCorrupt, "no feature enabled"},
