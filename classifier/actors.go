@@ -12,9 +12,24 @@ const (
 	actorAgency
 	actorCompany
 	actorSpokesperson
+	// Cue classes (see cues.go) follow the actor classes in the same table.
+	cueMeasure
+	cueAttribution
+	cueDismissal
+	cueEvidence
+	cueHedge
+	cueReport
+	cueNegation
+	cueFurniture
+	cueAttack
+	numClasses
 )
 
-var actorClassNames = [...]string{"", "STATE", "GROUP", "AGENCY", "COMPANY", "SPOKESPERSON"}
+var actorClassNames = [numClasses]string{"", "STATE", "GROUP", "AGENCY", "COMPANY", "SPOKESPERSON",
+	"MEASURE", "ATTRIBUTION", "DISMISSAL", "EVIDENCE", "HEDGE", "REPORT", "NEGATION", "FURNITURE", "ATTACK"}
+
+// isCue reports whether class c is a cue class rather than an actor class.
+func isCue(c uint8) bool { return c >= cueMeasure }
 
 // actorNames returns, per class, the names (normalized, as the tokenizer
 // makes them) that stand for that class. Two-word names, joined by "_", go
@@ -55,7 +70,11 @@ type actorTable struct {
 
 func newActorTable() actorTable {
 	t := actorTable{words: make(map[string]uint8), pairs: make(map[uint64]uint8)}
-	for class, names := range actorNames() {
+	classes := actorNames()
+	for class, names := range cueWords() {
+		classes[class] = names
+	}
+	for class, names := range classes {
 		for _, name := range strings.Fields(names) {
 			if first, second, ok := strings.Cut(name, "_"); ok {
 				t.pairs[mix(hashString(seedWord, first), hashString(seedWord, second))] = class

@@ -26,6 +26,15 @@ type FeatureConfig struct {
 	// spokespeople to a class token and adds words and bigrams with the
 	// class in place of the name, so that the model learns roles, not names.
 	Actors bool `json:"actors"`
+	// Cues maps words that signal the labelled acts (measures,
+	// attribution, dismissal, evidence, hedges, reporting verbs, negation,
+	// page furniture) to a cue class, added like actor classes, and adds
+	// each pair of classes (actor or cue) that the sentence holds.
+	Cues bool `json:"cues,omitempty"`
+	// Lead adds the words and classes of the sentence's first LeadWords
+	// words again, marked as leading: a mixed sentence's primary act is
+	// the one it leads with.
+	Lead bool `json:"lead,omitempty"`
 	// Shape adds the sentence's final punctuation, opening quote, length
 	// bucket and title case: cues to headlines, furniture and quotes.
 	Shape bool `json:"shape"`
@@ -43,6 +52,8 @@ func DefaultFeatureConfig() FeatureConfig {
 		Bigrams:   true,
 		Pieces:    true,
 		Actors:    true,
+		Cues:      true,
+		Lead:      true,
 		Shape:     true,
 		MaxTokens: 256,
 	}
@@ -55,7 +66,7 @@ func (c FeatureConfig) validate() error {
 	if c.MaxTokens < 1 {
 		return fmt.Errorf("max_tokens %d below 1", c.MaxTokens)
 	}
-	if !c.Words && !c.Bigrams && !c.Trigrams && !c.Pieces && !c.Actors && !c.Shape {
+	if !c.Words && !c.Bigrams && !c.Trigrams && !c.Pieces && !c.Actors && !c.Cues && !c.Lead && !c.Shape {
 		return fmt.Errorf("no feature enabled")
 	}
 	return nil
@@ -70,7 +81,12 @@ const (
 	seedBigram
 	seedClassBigram
 	seedTrigram
+	seedClassPair
+	seedLead
 )
+
+// leadWords is how many of a sentence's first words the Lead features mark.
+const leadWords = 6
 
 // FNV-1a, 64 bits.
 func hashString(seed uint64, s string) uint64 {
@@ -143,6 +159,7 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 	prev2Hash, prev2Name := hashStart, "<s>"
 	prevClass, prevClassName := hashStart, "<s>"
 	nTokens, nWords, nTitle := 0, 0, 0
+	var classesSeen uint32 // bit c set when class c occurs
 	f.tok.eachWord(sentence, func(w *word, start int) bool {
 		if nTokens+len(w.pieces) > cfg.MaxTokens {
 			sf.truncated = true
@@ -155,6 +172,9 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 		}
 		if cfg.Words {
 			add(w.hash, "word", w.norm, "")
+		}
+		if cfg.Lead && nWords <= leadWords {
+			add(mix(seedLead, w.hash), "lead", w.norm, "")
 		}
 		if cfg.Bigrams {
 			add(mix(prevHash^seedBigram, w.hash), "bigram", prevName, w.norm)
@@ -172,12 +192,19 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 			}
 		}
 		curClass, curClassName := w.hash, w.norm
-		if cfg.Actors {
+		if cfg.Actors || cfg.Cues {
 			c := f.actors.words[w.norm]
 			if c2 := f.actors.pairs[mix(prevHash, w.hash)]; c2 != 0 {
 				c = c2 // a two-word name such as "north korea"
 			}
+			if isCue(c) && !cfg.Cues || !isCue(c) && !cfg.Actors {
+				c = 0
+			}
 			if c != 0 {
+				classesSeen |= 1 << c
+				if cfg.Lead && nWords <= leadWords {
+					add(mix(seedLead, uint64(c)), "leadclass", actorClassNames[c], "")
+				}
 				name := actorClassNames[c]
 				curClass, curClassName = mix(seedClass, uint64(c)), name
 				add(curClass, "class", name, "")
@@ -193,6 +220,18 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 	})
 	if cfg.Bigrams && nWords > 0 {
 		add(mix(prevHash^seedBigram, hashEnd), "bigram", prevName, "</s>")
+	}
+	if cfg.Cues {
+		for a := uint8(1); a < numClasses; a++ {
+			if classesSeen&(1<<a) == 0 {
+				continue
+			}
+			for b := a + 1; b < numClasses; b++ {
+				if classesSeen&(1<<b) != 0 {
+					add(mix(seedClassPair, uint64(a)<<8|uint64(b)), "classpair", actorClassNames[a], actorClassNames[b])
+				}
+			}
+		}
 	}
 	if cfg.Shape {
 		f.shapeFeatures(sentence, nWords, nTitle, add)

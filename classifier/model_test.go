@@ -183,7 +183,7 @@ func TestClassifyExplain(t *testing.T) {
 	if plain[0].Evidence != nil {
 		t.Errorf("Classify without ExplainTopK: Evidence = %v, want nil", plain[0].Evidence)
 	}
-	kinds := []string{"word:", "bigram:", "piece:", "class:", "classbigram:", "shape:"}
+	kinds := []string{"word:", "bigram:", "piece:", "class:", "classbigram:", "classpair:", "lead:", "leadclass:", "shape:"}
 	var all []Evidence
 	for _, k := range []int{1, 3, 10, MaxExplainTopK, 1000} {
 		got, err := m.Classify(text, ClassifyOptions{Whole: true, ExplainTopK: k})

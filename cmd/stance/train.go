@@ -21,7 +21,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.Float64Var(&cfg.L2, "l2", 0, "L2 penalty (0: the default, 1e-6)")
 	fs.IntVar(&cfg.Folds, "folds", 5, "cross-validation folds, grouped by incident (below 2: no calibration)")
 	fs.Float64Var(&cfg.AlsoWeight, "also-weight", 0, "share of the target given to a mixed sentence's second label")
-	features := fs.String("features", "words,bigrams,pieces,actors,shape", "comma-separated feature kinds: words, bigrams, trigrams, pieces, actors, shape")
+	features := fs.String("features", "words,bigrams,pieces,actors,cues,lead,shape", "comma-separated feature kinds: words, bigrams, trigrams, pieces, actors, cues, lead, shape")
 	curve := fs.Bool("learning-curve", false, "print test macro-F1 against the share of training incidents (20%..100%) instead of writing a model")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -79,7 +79,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 // the default table size and sentence length.
 func parseFeatures(list string) (classifier.FeatureConfig, error) {
 	cfg := classifier.DefaultFeatureConfig()
-	cfg.Words, cfg.Bigrams, cfg.Trigrams, cfg.Pieces, cfg.Actors, cfg.Shape = false, false, false, false, false, false
+	cfg.Words, cfg.Bigrams, cfg.Trigrams, cfg.Pieces, cfg.Actors, cfg.Cues, cfg.Lead, cfg.Shape = false, false, false, false, false, false, false, false
 	for _, name := range strings.Split(list, ",") {
 		switch strings.TrimSpace(name) {
 		case "words":
@@ -92,10 +92,14 @@ func parseFeatures(list string) (classifier.FeatureConfig, error) {
 			cfg.Pieces = true
 		case "actors":
 			cfg.Actors = true
+		case "cues":
+			cfg.Cues = true
+		case "lead":
+			cfg.Lead = true
 		case "shape":
 			cfg.Shape = true
 		default:
-			return cfg, fmt.Errorf("--features: unknown kind %q (want words, bigrams, trigrams, pieces, actors, shape)", name)
+			return cfg, fmt.Errorf("--features: unknown kind %q (want words, bigrams, trigrams, pieces, actors, cues, lead, shape)", name)
 		}
 	}
 	return cfg, nil
