@@ -86,7 +86,7 @@ const (
 )
 
 // leadWords is how many of a sentence's first words the Lead features mark.
-const leadWords = 6
+const leadWords = 3
 
 // FNV-1a, 64 bits.
 func hashString(seed uint64, s string) uint64 {

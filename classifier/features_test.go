@@ -69,8 +69,8 @@ func TestFeaturizeCuesAndLead(t *testing.T) {
 			name:       "lead marks only the first words",
 			cfg:        lead,
 			sentence:   "Prosecutors charged seven men on Monday, while London accused APT31 of the hack.",
-			want:       []string{"lead:prosecutors", "lead:charged", "leadclass:MEASURE", "lead:on", "word:accused"},
-			wantNotAny: []string{"lead:accused", "leadclass:ATTRIBUTION", "lead:london"},
+			want:       []string{"lead:prosecutors", "lead:charged", "leadclass:MEASURE", "lead:seven", "word:accused"},
+			wantNotAny: []string{"lead:men", "lead:accused", "leadclass:ATTRIBUTION", "lead:london"},
 		},
 	}
 	for _, tt := range tests {
