@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -116,5 +117,32 @@ func TestClassTableWords(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestExampleWeights(t *testing.T) {
+	labels := []Label{Accusation, Accusation, Accusation, Denial, Sanction, Sanction, Background, Background}
+	examples := make([]Example, len(labels))
+	for i, l := range labels {
+		examples[i] = Example{Text: "x", Label: l}
+	}
+	for _, w := range exampleWeights(examples, false) {
+		if w != 1 {
+			t.Fatalf("unbalanced weight %v, want 1", w)
+		}
+	}
+	var perLabel [NumLabels]float64
+	var total float64
+	for i, w := range exampleWeights(examples, true) {
+		perLabel[examples[i].Label] += w
+		total += w
+	}
+	for l, sum := range perLabel {
+		if math.Abs(sum-2) > 1e-12 {
+			t.Errorf("label %v weighs %v in all, want 2 (each label alike)", Label(l), sum)
+		}
+	}
+	if math.Abs(total-float64(len(examples))) > 1e-12 {
+		t.Errorf("weights sum to %v, want %d (mean 1)", total, len(examples))
 	}
 }

@@ -29,6 +29,9 @@ type TrainConfig struct {
 	// AlsoWeight is the share of the target given to the second label of a
 	// mixed sentence. Zero means none.
 	AlsoWeight float64 `json:"also_weight"`
+	// Balance weighs each sentence by the inverse frequency of its label,
+	// so that every label counts alike in the loss.
+	Balance bool `json:"balance,omitempty"`
 	// Features is the feature set. The zero value means DefaultFeatureConfig().
 	Features FeatureConfig `json:"features"`
 }
@@ -194,10 +197,27 @@ func targets(examples []Example, alsoWeight float64) [][NumLabels]float64 {
 	return t
 }
 
+// exampleWeights returns each example's weight in the loss: 1, or with
+// balance the inverse frequency of its label scaled to a mean of 1.
+func exampleWeights(examples []Example, balance bool) []float64 {
+	w := make([]float64, len(examples))
+	var count [NumLabels]int
+	for _, ex := range examples {
+		count[ex.Label]++
+	}
+	for i, ex := range examples {
+		w[i] = 1
+		if balance {
+			w[i] = float64(len(examples)) / float64(NumLabels*count[ex.Label])
+		}
+	}
+	return w
+}
+
 // fit trains weights over e's columns and returns them spread over the
 // hashed slots.
 func fit(e *encoded, examples []Example, cfg TrainConfig) ([]float32, [NumLabels]float32) {
-	x := fitDense(e, targets(examples, cfg.AlsoWeight), cfg)
+	x := fitDense(e, targets(examples, cfg.AlsoWeight), exampleWeights(examples, cfg.Balance), cfg)
 	weights := make([]float32, (1<<cfg.Features.HashBits)*NumLabels)
 	for c, s := range e.slots {
 		for l := range NumLabels {
@@ -215,11 +235,14 @@ func fit(e *encoded, examples []Example, cfg TrainConfig) ([]float32, [NumLabels
 // fitDense minimizes the mean cross-entropy plus L2/2 times the squared
 // weights (the bias is not penalized) with L-BFGS. The parameters are the
 // weights, column-major by label, then the bias.
-func fitDense(e *encoded, t [][NumLabels]float64, cfg TrainConfig) []float64 {
+func fitDense(e *encoded, t [][NumLabels]float64, ew []float64, cfg TrainConfig) []float64 {
 	nw := len(e.slots) * NumLabels
 	obj := func(x, g []float64) float64 {
 		clear(g)
-		n := float64(len(t))
+		var n float64
+		for _, w := range ew {
+			n += w
+		}
 		var loss float64
 		for i := range t {
 			var z [NumLabels]float64
@@ -243,8 +266,8 @@ func fitDense(e *encoded, t [][NumLabels]float64, cfg TrainConfig) []float64 {
 			var dz [NumLabels]float64
 			for l := range NumLabels {
 				p := math.Exp(z[l] - lse)
-				loss -= t[i][l] * (z[l] - lse)
-				dz[l] = (p - t[i][l]) / n
+				loss -= ew[i] * t[i][l] * (z[l] - lse)
+				dz[l] = ew[i] * (p - t[i][l]) / n
 				g[nw+l] += dz[l]
 			}
 			for _, c := range cols {
@@ -400,7 +423,7 @@ func crossValidate(e *encoded, examples []Example, cfg TrainConfig) ([][NumLabel
 		for j, i := range trainIdx {
 			sub[j] = examples[i]
 		}
-		x := fitDense(e.subset(trainIdx), targets(sub, cfg.AlsoWeight), cfg)
+		x := fitDense(e.subset(trainIdx), targets(sub, cfg.AlsoWeight), exampleWeights(sub, cfg.Balance), cfg)
 		nw := len(e.slots) * NumLabels
 		for _, i := range testIdx {
 			var z [NumLabels]float64
