@@ -18,10 +18,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	out := fs.String("out", "models/stance.model", "model file to write")
 	var cfg classifier.TrainConfig
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed (cross-validation folds)")
-	fs.Float64Var(&cfg.L2, "l2", 0, "L2 penalty (0: the default, 1e-6)")
+	fs.Float64Var(&cfg.L2, "l2", 0, "L2 penalty (0: the default, 3e-6)")
 	fs.IntVar(&cfg.Folds, "folds", 5, "cross-validation folds, grouped by incident (below 2: no calibration)")
 	fs.Float64Var(&cfg.AlsoWeight, "also-weight", 0, "share of the target given to a mixed sentence's second label")
-	fs.BoolVar(&cfg.Balance, "balance", false, "weigh each sentence by the inverse frequency of its label")
+	balance := fs.Bool("balance", true, "weigh each sentence by the inverse frequency of its label (--balance=false: all alike)")
 	features := fs.String("features", "words,bigrams,pieces,actors,cues,lead,shape", "comma-separated feature kinds: words, bigrams, trigrams, pieces, actors, cues, lead, shape")
 	curve := fs.Bool("learning-curve", false, "print test macro-F1 against the share of training incidents (20%..100%) instead of writing a model")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -30,6 +30,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if cfg.Features, err = parseFeatures(*features); err != nil {
 		return err
 	}
+	cfg.Unbalanced = !*balance
 	corpus, err := classifier.LoadCorpus(os.DirFS(*corpusDir))
 	if err != nil {
 		return err
