@@ -25,6 +25,9 @@ const (
 	numClasses
 )
 
+// A sentence's classes are kept as bits of a uint32.
+const _ = uint32(1) << (numClasses - 1)
+
 var actorClassNames = [numClasses]string{"", "STATE", "GROUP", "AGENCY", "COMPANY", "SPOKESPERSON",
 	"MEASURE", "ATTRIBUTION", "DISMISSAL", "EVIDENCE", "HEDGE", "REPORT", "NEGATION", "FURNITURE", "ATTACK"}
 
@@ -68,13 +71,18 @@ type actorTable struct {
 	pairs map[uint64]uint8 // two-word names, by mix(hash of first, hash of second)
 }
 
-func newActorTable() actorTable {
-	t := actorTable{words: make(map[string]uint8), pairs: make(map[uint64]uint8)}
+// classWords returns the words of every actor and cue class.
+func classWords() map[uint8]string {
 	classes := actorNames()
 	for class, names := range cueWords() {
-		classes[class] = names
+		classes[class] = names // cue classes never share an actor class's key
 	}
-	for class, names := range classes {
+	return classes
+}
+
+func newActorTable() actorTable {
+	t := actorTable{words: make(map[string]uint8), pairs: make(map[uint64]uint8)}
+	for class, names := range classWords() {
 		for _, name := range strings.Fields(names) {
 			if first, second, ok := strings.Cut(name, "_"); ok {
 				t.pairs[mix(hashString(seedWord, first), hashString(seedWord, second))] = class

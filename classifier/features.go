@@ -28,12 +28,13 @@ type FeatureConfig struct {
 	Actors bool `json:"actors"`
 	// Cues maps words that signal the labelled acts (measures,
 	// attribution, dismissal, evidence, hedges, reporting verbs, negation,
-	// page furniture) to a cue class, added like actor classes, and adds
-	// each pair of classes (actor or cue) that the sentence holds.
+	// page furniture, attacks; see cues.go) to a cue class, added like
+	// actor classes, and adds each pair of classes that the sentence holds
+	// (actor classes among them when Actors is set too).
 	Cues bool `json:"cues,omitempty"`
-	// Lead adds the words and classes of the sentence's first LeadWords
-	// words again, marked as leading: a mixed sentence's primary act is
-	// the one it leads with.
+	// Lead adds the sentence's first three words (punctuation and quotes
+	// do not count) again, marked as leading, and the actor or cue classes
+	// among them: a mixed sentence's primary act is the one it leads with.
 	Lead bool `json:"lead,omitempty"`
 	// Shape adds the sentence's final punctuation, opening quote, length
 	// bucket and title case: cues to headlines, furniture and quotes.
@@ -83,9 +84,11 @@ const (
 	seedTrigram
 	seedClassPair
 	seedLead
+	seedLeadClass
 )
 
-// leadWords is how many of a sentence's first words the Lead features mark.
+// leadWords is how many of a sentence's first words (tokens with a letter or
+// digit) the Lead features mark.
 const leadWords = 3
 
 // FNV-1a, 64 bits.
@@ -159,6 +162,7 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 	prev2Hash, prev2Name := hashStart, "<s>"
 	prevClass, prevClassName := hashStart, "<s>"
 	nTokens, nWords, nTitle := 0, 0, 0
+	nLead := 0             // words with a letter or digit so far
 	var classesSeen uint32 // bit c set when class c occurs
 	f.tok.eachWord(sentence, func(w *word, start int) bool {
 		if nTokens+len(w.pieces) > cfg.MaxTokens {
@@ -173,7 +177,10 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 		if cfg.Words {
 			add(w.hash, "word", w.norm, "")
 		}
-		if cfg.Lead && nWords <= leadWords {
+		leading := false
+		if cfg.Lead && nLead < leadWords && hasLetterOrDigit(w.norm) {
+			nLead++
+			leading = true
 			add(mix(seedLead, w.hash), "lead", w.norm, "")
 		}
 		if cfg.Bigrams {
@@ -193,17 +200,14 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 		}
 		curClass, curClassName := w.hash, w.norm
 		if cfg.Actors || cfg.Cues {
-			c := f.actors.words[w.norm]
-			if c2 := f.actors.pairs[mix(prevHash, w.hash)]; c2 != 0 {
+			c := f.classEnabled(f.actors.words[w.norm])
+			if c2 := f.classEnabled(f.actors.pairs[mix(prevHash, w.hash)]); c2 != 0 {
 				c = c2 // a two-word name such as "north korea"
-			}
-			if isCue(c) && !cfg.Cues || !isCue(c) && !cfg.Actors {
-				c = 0
 			}
 			if c != 0 {
 				classesSeen |= 1 << c
-				if cfg.Lead && nWords <= leadWords {
-					add(mix(seedLead, uint64(c)), "leadclass", actorClassNames[c], "")
+				if leading {
+					add(mix(seedLeadClass, uint64(c)), "leadclass", actorClassNames[c], "")
 				}
 				name := actorClassNames[c]
 				curClass, curClassName = mix(seedClass, uint64(c)), name
@@ -236,6 +240,25 @@ func (f *featurizer) featurize(sentence string, sf *sentenceFeatures, explain bo
 	if cfg.Shape {
 		f.shapeFeatures(sentence, nWords, nTitle, add)
 	}
+}
+
+// classEnabled returns class c if the configuration reads its kind (actor
+// or cue), else 0.
+func (f *featurizer) classEnabled(c uint8) uint8 {
+	if (isCue(c) && !f.cfg.Cues) || (!isCue(c) && !f.cfg.Actors) {
+		return 0
+	}
+	return c
+}
+
+// hasLetterOrDigit reports whether s holds a letter or a digit.
+func hasLetterOrDigit(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // shapeFeatures adds cues from the sentence's form.

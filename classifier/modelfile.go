@@ -37,10 +37,10 @@ type Metadata struct {
 	Test *Report `json:"test,omitempty"`
 }
 
-// The model file format, version 1, all integers little-endian:
+// The model file format, all integers little-endian:
 //
 //	magic    8 bytes  "STANCEM\x00"
-//	version  uint32   1
+//	version  uint32   1 or 2
 //	metaLen  uint32   length of the metadata
 //	meta     metaLen bytes of JSON (Metadata)
 //	slots    uint32   number of weight rows that follow
@@ -49,11 +49,23 @@ type Metadata struct {
 //	checksum 32 bytes SHA-256 of everything before it
 //
 // Rows are in increasing slot order; slots not listed have zero weights.
+// Version 2 has the same layout; it marks models that read cue or lead
+// features (or weighed their training labels), which builds that know only
+// version 1 would silently ignore, so they refuse such files instead.
 const (
-	fileMagic   = "STANCEM\x00"
-	fileVersion = 1
-	rowSize     = 4 + 4*NumLabels
+	fileMagic      = "STANCEM\x00"
+	fileVersion    = 2
+	minFileVersion = 1
+	rowSize        = 4 + 4*NumLabels
 )
+
+// formatVersion returns the oldest file format version that describes meta.
+func (meta *Metadata) formatVersion() uint32 {
+	if meta.Features.Cues || meta.Features.Lead || meta.Train.Weighting != WeightingNone {
+		return 2
+	}
+	return 1
+}
 
 // Sentinel errors of Load; the returned error wraps one of them and says more.
 var (
@@ -74,7 +86,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	}
 	buf.WriteString(fileMagic)
 	le := binary.LittleEndian
-	buf.Write(le.AppendUint32(nil, fileVersion))
+	buf.Write(le.AppendUint32(nil, m.meta.formatVersion()))
 	buf.Write(le.AppendUint32(nil, uint32(len(meta))))
 	buf.Write(meta)
 	slots := 0
@@ -131,8 +143,9 @@ func Load(data []byte, tok *Tokenizer) (*Model, error) {
 	if len(data) < headerLen {
 		return nil, fmt.Errorf("%w: %d bytes, the header alone needs %d", ErrTruncated, len(data), headerLen)
 	}
-	if v := le.Uint32(data[len(fileMagic):]); v != fileVersion {
-		return nil, fmt.Errorf("%w: file is version %d, this build reads version %d", ErrUnsupported, v, fileVersion)
+	version := le.Uint32(data[len(fileMagic):])
+	if version < minFileVersion || version > fileVersion {
+		return nil, fmt.Errorf("%w: file is version %d, this build reads versions %d to %d", ErrUnsupported, version, minFileVersion, fileVersion)
 	}
 	metaLen := int(le.Uint32(data[len(fileMagic)+4:]))
 	slotsAt := headerLen + metaLen
@@ -160,6 +173,14 @@ func Load(data []byte, tok *Tokenizer) (*Model, error) {
 	}
 	if err := meta.Features.validate(); err != nil {
 		return nil, fmt.Errorf("%w: metadata: features: %v", ErrCorrupt, err)
+	}
+	if version == 1 {
+		// Version 1 files predate label weighting: they counted every
+		// sentence alike.
+		meta.Train.Weighting = WeightingNone
+	}
+	if got := meta.formatVersion(); got != version {
+		return nil, fmt.Errorf("%w: metadata: a version %d model in a version %d file", ErrCorrupt, got, version)
 	}
 	if !slices.Equal(meta.Labels, labelNames[:]) {
 		return nil, fmt.Errorf("%w: metadata: labels %q, want %q", ErrCorrupt, meta.Labels, labelNames)

@@ -270,8 +270,9 @@ func TestLoadErrors(t *testing.T) {
 		{"empty", nil, ErrNotModel, "the first bytes are not"},
 		{"JSON", testTokenizerJSON(t), ErrNotModel, "the first bytes are not"},
 
-		{"version 2", putUint32(file, len(fileMagic), 2), ErrUnsupported, "file is version 2, this build reads version 1"},
+		{"version 3", putUint32(file, len(fileMagic), 3), ErrUnsupported, "file is version 3, this build reads versions 1 to 2"},
 		{"version 0", putUint32(file, len(fileMagic), 0), ErrUnsupported, "file is version 0"},
+		{"cue features in a version 1 file", resign(putUint32(file, len(fileMagic), 1)), ErrCorrupt, "a version 2 model in a version 1 file"},
 
 		{"truncated after magic", file[:8], ErrTruncated, "8 bytes, the header alone needs 16"},
 		{"truncated after version", file[:12], ErrTruncated, "12 bytes, the header alone needs 16"},
@@ -477,4 +478,37 @@ func FuzzLoadResigned(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A model without cue or lead features and without label weighting is
+// written as a version 1 file, which builds that predate version 2 read;
+// version 1 files load as unweighted.
+func TestVersion1File(t *testing.T) {
+	tok := testTokenizer(t)
+	cfg := TrainConfig{Iterations: 30, Weighting: WeightingNone, Features: FeatureConfig{
+		HashBits: 12, Words: true, Bigrams: true, Actors: true, Shape: true, MaxTokens: 64,
+	}}
+	m, err := Train(tok, tinyExamples(t), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	file := buf.Bytes()
+	if v := binary.LittleEndian.Uint32(file[len(fileMagic):]); v != 1 {
+		t.Fatalf("file version %d, want 1", v)
+	}
+	loaded, err := Load(file, tok)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got := loaded.Metadata().Train.Weighting; got != WeightingNone {
+		t.Errorf("Weighting = %q, want %q", got, WeightingNone)
+	}
+	_, err = Load(resign(putUint32(file, len(fileMagic), 2)), tok)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "a version 1 model in a version 2 file") {
+		t.Errorf("Load(version 1 model marked version 2) = %v, want ErrCorrupt", err)
+	}
 }

@@ -29,10 +29,12 @@ type TrainConfig struct {
 	// AlsoWeight is the share of the target given to the second label of a
 	// mixed sentence. Zero means none.
 	AlsoWeight float64 `json:"also_weight"`
-	// Unbalanced counts every sentence alike in the loss. By default each
-	// sentence is weighed by the inverse frequency of its label, so that
-	// every label counts alike (chosen by grouped cross-validation).
-	Unbalanced bool `json:"unbalanced,omitempty"`
+	// Weighting says how much each sentence counts in the loss:
+	// WeightingBalanced (the default, chosen by grouped cross-validation)
+	// weighs it by the inverse frequency of its label, so that every label
+	// counts alike; WeightingNone counts every sentence alike. Empty means
+	// the default.
+	Weighting string `json:"weighting"`
 	// Features is the feature set. The zero value means DefaultFeatureConfig().
 	Features FeatureConfig `json:"features"`
 }
@@ -50,11 +52,20 @@ func (c TrainConfig) withDefaults() TrainConfig {
 	if c.Folds == 0 {
 		c.Folds = 5
 	}
+	if c.Weighting == "" {
+		c.Weighting = WeightingBalanced
+	}
 	if c.Features == (FeatureConfig{}) {
 		c.Features = DefaultFeatureConfig()
 	}
 	return c
 }
+
+// The values of TrainConfig.Weighting.
+const (
+	WeightingBalanced = "balanced"
+	WeightingNone     = "none"
+)
 
 // ErrNoExamples is returned when there is nothing to train on.
 var ErrNoExamples = errors.New("classifier: no training examples")
@@ -67,6 +78,9 @@ func TrainCorpus(tok *Tokenizer, c *Corpus, cfg TrainConfig) (*Model, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.Features.validate(); err != nil {
 		return nil, fmt.Errorf("classifier: features: %w", err)
+	}
+	if cfg.Weighting != WeightingBalanced && cfg.Weighting != WeightingNone {
+		return nil, fmt.Errorf("classifier: weighting %q: want %q or %q", cfg.Weighting, WeightingBalanced, WeightingNone)
 	}
 	if len(c.Train) == 0 {
 		return nil, ErrNoExamples
@@ -199,7 +213,8 @@ func targets(examples []Example, alsoWeight float64) [][NumLabels]float64 {
 }
 
 // exampleWeights returns each example's weight in the loss: 1, or with
-// balance the inverse frequency of its label scaled to a mean of 1.
+// balance n/(NumLabels × the count of its label), which sums to n when every
+// label occurs. The loss divides by the sum of the weights.
 func exampleWeights(examples []Example, balance bool) []float64 {
 	w := make([]float64, len(examples))
 	var count [NumLabels]int
@@ -218,7 +233,7 @@ func exampleWeights(examples []Example, balance bool) []float64 {
 // fit trains weights over e's columns and returns them spread over the
 // hashed slots.
 func fit(e *encoded, examples []Example, cfg TrainConfig) ([]float32, [NumLabels]float32) {
-	x := fitDense(e, targets(examples, cfg.AlsoWeight), exampleWeights(examples, !cfg.Unbalanced), cfg)
+	x := fitDense(e, targets(examples, cfg.AlsoWeight), exampleWeights(examples, cfg.Weighting == WeightingBalanced), cfg)
 	weights := make([]float32, (1<<cfg.Features.HashBits)*NumLabels)
 	for c, s := range e.slots {
 		for l := range NumLabels {
@@ -238,12 +253,12 @@ func fit(e *encoded, examples []Example, cfg TrainConfig) ([]float32, [NumLabels
 // weights, column-major by label, then the bias.
 func fitDense(e *encoded, t [][NumLabels]float64, ew []float64, cfg TrainConfig) []float64 {
 	nw := len(e.slots) * NumLabels
+	var n float64
+	for _, w := range ew {
+		n += w
+	}
 	obj := func(x, g []float64) float64 {
 		clear(g)
-		var n float64
-		for _, w := range ew {
-			n += w
-		}
 		var loss float64
 		for i := range t {
 			var z [NumLabels]float64
@@ -424,7 +439,7 @@ func crossValidate(e *encoded, examples []Example, cfg TrainConfig) ([][NumLabel
 		for j, i := range trainIdx {
 			sub[j] = examples[i]
 		}
-		x := fitDense(e.subset(trainIdx), targets(sub, cfg.AlsoWeight), exampleWeights(sub, !cfg.Unbalanced), cfg)
+		x := fitDense(e.subset(trainIdx), targets(sub, cfg.AlsoWeight), exampleWeights(sub, cfg.Weighting == WeightingBalanced), cfg)
 		nw := len(e.slots) * NumLabels
 		for _, i := range testIdx {
 			var z [NumLabels]float64

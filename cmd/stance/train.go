@@ -30,7 +30,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	if cfg.Features, err = parseFeatures(*features); err != nil {
 		return err
 	}
-	cfg.Unbalanced = !*balance
+	cfg.Weighting = classifier.WeightingBalanced
+	if !*balance {
+		cfg.Weighting = classifier.WeightingNone
+	}
 	corpus, err := classifier.LoadCorpus(os.DirFS(*corpusDir))
 	if err != nil {
 		return err
